@@ -1,0 +1,69 @@
+package io.sparkmlp.nn;
+
+/**
+ * The buffers of one forward/backward pass over up to {@code capacity} examples, allocated once and
+ * reused for every batch of that size or smaller. All matrices are column-major with one column
+ * per example, so the batch is simply the first {@code batch} columns.
+ */
+public final class Workspace {
+
+    private final Layout layout;
+    private final int capacity;
+    /** activations[0]: the input, inputSize x capacity; activations[l]: output of layer l - 1, size(l) x capacity. */
+    final float[][] activations;
+    /** deltas[l]: loss gradient with respect to layer l - 1's pre-activation, size(l) x capacity (deltas[0] unused). */
+    final float[][] deltas;
+    final int[] labels;
+    int correct;
+
+    public Workspace(Layout layout, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("workspace capacity must be at least 1 example, got " + capacity);
+        }
+        long largest = (long) layout.maxWidth() * capacity;
+        if (largest > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a batch of " + capacity + " examples of width " + layout.maxWidth()
+                    + " does not fit in one array; use a smaller batch");
+        }
+        this.layout = layout;
+        this.capacity = capacity;
+        int layers = layout.numLayers();
+        this.activations = new float[layers + 1][];
+        this.deltas = new float[layers + 1][];
+        for (int l = 0; l <= layers; l++) {
+            activations[l] = new float[layout.size(l) * capacity];
+            if (l > 0) {
+                deltas[l] = new float[layout.size(l) * capacity];
+            }
+        }
+        this.labels = new int[capacity];
+    }
+
+    public Layout layout() {
+        return layout;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The input matrix to fill: example j occupies {@code [j * inputSize, (j + 1) * inputSize)}. */
+    public float[] input() {
+        return activations[0];
+    }
+
+    /** Class labels of the batch's examples, to fill before computing the loss. */
+    public int[] labels() {
+        return labels;
+    }
+
+    /** Class probabilities after a forward pass: example j occupies {@code [j * outputSize, (j + 1) * outputSize)}. */
+    public float[] output() {
+        return activations[layout.numLayers()];
+    }
+
+    /** Number of examples whose most probable class equalled the label, in the last loss computation. */
+    public int correct() {
+        return correct;
+    }
+}

@@ -1,0 +1,100 @@
+package io.sparkmlp.optim;
+
+import io.sparkmlp.nn.Layout;
+import java.util.Arrays;
+
+/**
+ * Stochastic gradient descent with momentum (Polyak 1964; Nesterov's form as in Sutskever et al.
+ * 2013), with L2 weight decay on the weights (not the biases). With gradient {@code g}, rate
+ * {@code η}, momentum {@code μ} and decay {@code λ}:
+ * <pre>
+ *   d = g + λ·w                      (λ applies to weight entries only)
+ *   v ← μ·v − η·d
+ *   classical:  w ← w + v
+ *   Nesterov:   w ← w + μ·v − η·d
+ * </pre>
+ * Lifecycle: construct once per training run; call {@link #step} once per mini-batch with the
+ * mean gradient. The velocity has the parameters' layout and can be saved and restored.
+ */
+public final class MomentumSgd {
+
+    private final Layout layout;
+    private final float momentum;
+    private final boolean nesterov;
+    private final float weightDecay;
+    private final float[] velocity;
+
+    public MomentumSgd(Layout layout, double momentum, boolean nesterov, double weightDecay) {
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (nesterov && momentum == 0) {
+            throw new IllegalArgumentException("Nesterov momentum needs a momentum > 0, got " + momentum);
+        }
+        this.layout = layout;
+        this.momentum = (float) momentum;
+        this.nesterov = nesterov;
+        this.weightDecay = (float) weightDecay;
+        this.velocity = new float[layout.numParameters()];
+    }
+
+    /** Takes one step in place on {@code weights}, given the mean gradient over the mini-batch. */
+    public void step(float[] weights, float[] gradient, double learningRate) {
+        int n = layout.numParameters();
+        if (weights.length != n || gradient.length != n) {
+            throw new IllegalArgumentException("weights (" + weights.length + ") and gradient (" + gradient.length
+                    + ") must both have the layout's " + n + " parameters");
+        }
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
+        }
+        float eta = (float) learningRate;
+        for (int l = 0; l < layout.numLayers(); l++) {
+            int weightsStart = layout.weightOffset(l);
+            int biasStart = layout.biasOffset(l);
+            update(weights, gradient, weightsStart, biasStart, eta, weightDecay);
+            update(weights, gradient, biasStart, biasStart + layout.size(l + 1), eta, 0f);
+        }
+    }
+
+    private void update(float[] w, float[] g, int from, int to, float eta, float decay) {
+        float mu = momentum;
+        if (nesterov) {
+            for (int i = from; i < to; i++) {
+                // d = g + λw;  v = μv − ηd;  w += μv − ηd
+                float d = g[i] + decay * w[i];
+                float v = mu * velocity[i] - eta * d;
+                velocity[i] = v;
+                w[i] += mu * v - eta * d;
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                // v = μv − η(g + λw);  w += v
+                float v = mu * velocity[i] - eta * (g[i] + decay * w[i]);
+                velocity[i] = v;
+                w[i] += v;
+            }
+        }
+    }
+
+    /** A copy of the velocity, e.g. for a checkpoint. */
+    public float[] velocity() {
+        return velocity.clone();
+    }
+
+    /** Restores the velocity saved by {@link #velocity()}. */
+    public void setVelocity(float[] saved) {
+        if (saved.length != velocity.length) {
+            throw new IllegalArgumentException("saved velocity has " + saved.length + " values, expected " + velocity.length);
+        }
+        System.arraycopy(saved, 0, velocity, 0, velocity.length);
+    }
+
+    /** Forgets the velocity. */
+    public void reset() {
+        Arrays.fill(velocity, 0f);
+    }
+}
