@@ -1,0 +1,141 @@
+package io.sparkmlp.data;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Opens IDX files on any Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:}, or a plain local path)
+ * through {@link Path#getFileSystem(Configuration)}; the only class of the codec that knows Hadoop.
+ */
+public final class IdxFiles {
+
+    private static final int BUFFER = 1 << 16;
+
+    private IdxFiles() {
+    }
+
+    /** The file's bytes as stored (compressed if it is gzip). */
+    public static InputStream openRaw(String path, Configuration conf) throws IOException {
+        Path p = new Path(path);
+        return p.getFileSystem(conf).open(p, BUFFER);
+    }
+
+    /** The file's IDX bytes, decompressed when the file starts with the gzip magic. */
+    public static InputStream open(String path, Configuration conf) throws IOException {
+        return openAt(path, conf, 0);
+    }
+
+    /**
+     * The file's IDX bytes from decoded byte {@code offset} on: a raw file seeks there, a gzip file decompresses
+     * up to it. An offset past the end gives a stream at its end, so the caller's read reports the shortfall.
+     */
+    public static InputStream openAt(String path, Configuration conf, long offset) throws IOException {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0, got " + offset);
+        }
+        Path p = new Path(path);
+        FileSystem fs = p.getFileSystem(conf);
+        FSDataInputStream in = fs.open(p, BUFFER);
+        try {
+            boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+            if (!gzip) {
+                // some file systems refuse to seek past the end, so stop at it
+                in.seek(Math.min(offset, fs.getFileStatus(p).getLen()));
+                return new BufferedInputStream(in, BUFFER);
+            }
+            in.seek(0);
+            InputStream decoded = IdxReader.decode(new BufferedInputStream(in, BUFFER), path);
+            skipUpTo(decoded, offset);
+            return decoded;
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /** True when the file starts with the gzip magic {@code 1f 8b}. */
+    public static boolean isGzip(String path, Configuration conf) throws IOException {
+        try (InputStream in = openRaw(path, conf)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        }
+    }
+
+    public static boolean exists(String path, Configuration conf) throws IOException {
+        Path p = new Path(path);
+        return p.getFileSystem(conf).exists(p);
+    }
+
+    /** Reads just the header (cheap, also for gzip files). */
+    public static IdxHeader readHeader(String path, Configuration conf) throws IOException {
+        try (InputStream in = open(path, conf)) {
+            return IdxHeader.read(in, path);
+        }
+    }
+
+    /**
+     * Length of the decoded (decompressed) file. A raw file's length comes from the file system. For gzip, the
+     * ISIZE trailer (uncompressed length mod 2^32) is trusted when it matches {@code expected}; otherwise, or when
+     * {@code expected < 0}, the file is decompressed once to count.
+     */
+    public static long decodedLength(String path, Configuration conf, long expected) throws IOException {
+        Path p = new Path(path);
+        FileSystem fs = p.getFileSystem(conf);
+        long length = fs.getFileStatus(p).getLen();
+        try (FSDataInputStream in = fs.open(p, BUFFER)) {
+            boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+            if (!gzip) {
+                return length;
+            }
+            if (expected >= 0 && length >= 8) {
+                byte[] t = new byte[4];
+                in.readFully(length - 4, t);
+                long isize = (t[0] & 0xFFL) | (t[1] & 0xFFL) << 8 | (t[2] & 0xFFL) << 16 | (t[3] & 0xFFL) << 24;
+                if (isize == (expected & 0xFFFFFFFFL)) {
+                    return expected;
+                }
+            }
+        }
+        try (InputStream in = open(path, conf)) {
+            return in.transferTo(OutputStream.nullOutputStream());
+        }
+    }
+
+    public static IdxImages readImages(String path, Configuration conf) throws IOException {
+        try (InputStream in = openRaw(path, conf)) {
+            return IdxReader.readImages(in, path);
+        }
+    }
+
+    public static byte[] readLabels(String path, Configuration conf) throws IOException {
+        try (InputStream in = openRaw(path, conf)) {
+            return IdxReader.readLabels(in, path);
+        }
+    }
+
+    /** Reads an image file and its label file and checks that they hold the same number of items. */
+    public static LabeledImages readLabeled(String imagesPath, String labelsPath, Configuration conf) throws IOException {
+        try (InputStream images = openRaw(imagesPath, conf); InputStream labels = openRaw(labelsPath, conf)) {
+            return IdxReader.readLabeled(images, imagesPath, labels, labelsPath);
+        }
+    }
+
+    /** Skips {@code n} bytes or up to the end of the stream, whichever comes first; returns the bytes skipped. */
+    static long skipUpTo(InputStream in, long n) throws IOException {
+        byte[] scratch = new byte[(int) Math.min(n, BUFFER)];
+        long done = 0;
+        while (done < n) {
+            int k = in.read(scratch, 0, (int) Math.min(scratch.length, n - done));
+            if (k < 0) {
+                break;
+            }
+            done += k;
+        }
+        return done;
+    }
+}

@@ -1,0 +1,2 @@
+/** Reads and writes MNIST-style IDX files, and exposes them to Spark as the {@code idx} data source. */
+package io.sparkmlp.data;
