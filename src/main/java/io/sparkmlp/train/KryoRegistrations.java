@@ -8,6 +8,12 @@ public final class KryoRegistrations implements KryoRegistrator {
 
     @Override
     public void registerClasses(Kryo kryo) {
-        // filled in as the classes land
+        // step and evaluation results, summed in a fixed tree order
+        kryo.register(GradientSum.class);
+        kryo.register(GradientSum[].class);
+        kryo.register(OrderedSum.class);
+        // packed rows, when a cached block spills to disk or is shuffled
+        kryo.register(Block.class);
+        kryo.register(double[][].class);
     }
 }

@@ -1,0 +1,157 @@
+package io.sparkmlp.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkmlp.data.IdxDataSource;
+import io.sparkmlp.data.MnistFiles;
+import io.sparkmlp.nn.Network;
+import io.sparkmlp.train.EpochMetrics;
+import io.sparkmlp.train.Evaluation;
+import io.sparkmlp.train.ModelFiles;
+import io.sparkmlp.train.SparkSetup;
+import io.sparkmlp.train.Trainer;
+import io.sparkmlp.train.TrainingParams;
+import io.sparkmlp.train.TrainingResult;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code spark-submit --class io.sparkmlp.app.TrainApp sparkmlp.jar [options]}: trains on the four
+ * MNIST-format files of a folder, prints one line per epoch, evaluates on the test files, and writes
+ * the model and {@code summary.json} into {@code --out}.
+ */
+public final class TrainApp {
+
+    private TrainApp() {
+    }
+
+    public static void main(String[] args) {
+        TrainOptions options;
+        try {
+            options = TrainOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sparkmlp: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.println(TrainOptions.USAGE);
+            return;
+        }
+        // no master here: spark-submit (or submit/train) decides where this runs
+        SparkSession spark = SparkSession.builder().appName("sparkmlp-train")
+                .config(SparkSetup.withDefaults(new org.apache.spark.SparkConf())).getOrCreate();
+        int status = 0;
+        try {
+            run(spark, options, System.out);
+        } catch (RuntimeException e) {
+            System.err.println("sparkmlp: " + e.getMessage());
+            status = 1;
+        } finally {
+            spark.stop();
+        }
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** The whole job on a given session; returns the result and writes the model and summary into {@code --out}. */
+    public static TrainingResult run(SparkSession spark, TrainOptions options, PrintStream console) {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        String folder = options.data() != null ? options.data() : TrainOptions.DEFAULT_DATA;
+        MnistFiles files;
+        try {
+            files = MnistFiles.find(folder, hadoop);
+        } catch (IOException | RuntimeException e) {
+            if (options.data() == null) {
+                throw new IllegalArgumentException("no --data given and Fashion-MNIST is not in " + TrainOptions.DEFAULT_DATA
+                        + ": install it with 'apt-get install dataset-fashion-mnist', or pass --data DIR with the four"
+                        + " MNIST files (" + e.getMessage() + ")", e);
+            }
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        TrainingParams params = options.training();
+        int partitions = options.cluster().partitions() > 0 ? options.cluster().partitions()
+                : spark.sparkContext().defaultParallelism();
+        Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions);
+        Dataset<Row> test = read(spark, files.testImages(), files.testLabels(), partitions);
+        console.printf("sparkmlp: %s on %s, %d partitions, BLAS %s%n", params.layout(), spark.sparkContext().master(),
+                partitions, Network.blas().getClass().getSimpleName());
+        console.println("sparkmlp: " + params);
+
+        Trainer trainer = new Trainer(params, options.cluster())
+                .onEpoch(m -> console.println(m.describe(params.epochs())));
+        TrainingResult result = trainer.fit(train, null, "label", "features");
+        Evaluation evaluation = result.model().evaluate(test, "label", "features", options.cluster());
+        console.printf("test loss %.4f accuracy %.4f (%d rows) | %d epochs in %.1f s, %.0f samples/s%n",
+                evaluation.loss(), evaluation.accuracy(), evaluation.rows(), result.epochsRun(), result.trainSeconds(),
+                result.samplesPerSecond());
+
+        String out = options.out();
+        ModelFiles.save(result.model(), new Path(out, "model").toString(), hadoop);
+        writeSummary(spark, options, partitions, result, evaluation, new Path(out, "summary.json"), hadoop);
+        console.println("sparkmlp: model and summary.json written to " + out);
+        return result;
+    }
+
+    private static Dataset<Row> read(SparkSession spark, String images, String labels, int partitions) {
+        return spark.read().format(IdxDataSource.SHORT_NAME)
+                .option(IdxDataSource.LABELS, labels)
+                .option(IdxDataSource.NUM_PARTITIONS, partitions)
+                .load(images);
+    }
+
+    private static void writeSummary(SparkSession spark, TrainOptions options, int partitions, TrainingResult result,
+                                     Evaluation test, Path file, Configuration hadoop) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode summary = json.createObjectNode();
+        summary.put("test_accuracy", test.accuracy());
+        summary.put("test_loss", test.loss());
+        summary.put("test_rows", test.rows());
+        summary.put("epochs", result.epochsRun());
+        summary.put("best_epoch", result.bestEpoch());
+        summary.put("stopped_early", result.stoppedEarly());
+        summary.put("train_seconds", result.trainSeconds());
+        summary.put("samples_per_second", result.samplesPerSecond());
+        summary.put("train_rows", result.trainRows());
+        summary.put("validation_rows", result.validationRows());
+        summary.put("master", spark.sparkContext().master());
+        summary.put("partitions", partitions);
+        summary.put("blas", Network.blas().getClass().getName());
+        summary.put("params", options.training().toString());
+        ArrayNode history = summary.putArray("history");
+        for (EpochMetrics m : result.history()) {
+            ObjectNode e = history.addObject();
+            e.put("epoch", m.epoch());
+            e.put("train_loss", m.trainLoss());
+            e.put("train_accuracy", m.trainAccuracy());
+            putNumber(e, "validation_loss", m.validationLoss());
+            putNumber(e, "validation_accuracy", m.validationAccuracy());
+            e.put("learning_rate", m.learningRate());
+            e.put("seconds", m.trainSeconds());
+        }
+        try (OutputStream out = file.getFileSystem(hadoop).create(file, true)) {
+            out.write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** JSON has no NaN: a missing figure is null. */
+    private static void putNumber(ObjectNode node, String key, double value) {
+        if (Double.isNaN(value)) {
+            node.putNull(key);
+        } else {
+            node.put(key, value);
+        }
+    }
+}

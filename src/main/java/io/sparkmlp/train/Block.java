@@ -1,0 +1,205 @@
+package io.sparkmlp.train;
+
+import io.sparkmlp.nn.InputScaling;
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * The rows of one partition, packed once and cached: the features row-major with one row
+ * contiguous, as one unsigned byte per value when every value is a multiple of 1/255 (images),
+ * else as float32; and the class labels. Rows are unpacked into the batch matrix inside the task.
+ */
+public final class Block implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int rows;
+    private final int features;
+    /** rows x features, row-major; value = (byte & 0xff) / 255. Null when {@link #floats} holds the values. */
+    private final byte[] bytes;
+    /** rows x features, row-major. Null when {@link #bytes} holds the values. */
+    private final float[] floats;
+    private final int[] labels;
+
+    Block(int rows, int features, byte[] bytes, float[] floats, int[] labels) {
+        this.rows = rows;
+        this.features = features;
+        this.bytes = bytes;
+        this.floats = floats;
+        this.labels = labels;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int features() {
+        return features;
+    }
+
+    public boolean isBytes() {
+        return bytes != null;
+    }
+
+    public int label(int row) {
+        return labels[row];
+    }
+
+    /** Bytes held per row: features and label. */
+    public long bytesPerRow() {
+        return (bytes != null ? features : 4L * features) + 4L;
+    }
+
+    /** The lookup table from a stored byte to the scaled network input, filled into {@code table[256]}. */
+    public static void fillByteTable(InputScaling scaling, float[] table) {
+        for (int v = 0; v < 256; v++) {
+            // x' = scale * (v / 255) + shift
+            table[v] = scaling.apply(v / 255f);
+        }
+    }
+
+    /** Writes row {@code row}, scaled, into {@code dst[offset, offset + features)}. */
+    public void unpack(int row, float[] dst, int offset, InputScaling scaling, float[] byteTable) {
+        int from = row * features;
+        if (bytes != null) {
+            for (int k = 0; k < features; k++) {
+                dst[offset + k] = byteTable[bytes[from + k] & 0xff];
+            }
+        } else {
+            float scale = scaling.scale();
+            float shift = scaling.shift();
+            for (int k = 0; k < features; k++) {
+                // x' = scale * x + shift
+                dst[offset + k] = scale * floats[from + k] + shift;
+            }
+        }
+    }
+
+    /** Sum and sum of squares of every stored value, for standardisation. */
+    double[] moments() {
+        double sum = 0;
+        double sumSq = 0;
+        if (bytes != null) {
+            long[] histogram = new long[256];
+            for (byte b : bytes) {
+                histogram[b & 0xff]++;
+            }
+            for (int v = 0; v < 256; v++) {
+                double x = v / 255.0;
+                sum += histogram[v] * x;
+                sumSq += histogram[v] * x * x;
+            }
+        } else {
+            for (float x : floats) {
+                sum += x;
+                sumSq += (double) x * x;
+            }
+        }
+        return new double[] {sum, sumSq, (double) rows * features};
+    }
+
+    /** The rows whose {@code keep} flag is set, in order. */
+    Block select(boolean[] keep) {
+        int kept = 0;
+        for (boolean k : keep) {
+            kept += k ? 1 : 0;
+        }
+        byte[] b = bytes == null ? null : new byte[kept * features];
+        float[] f = floats == null ? null : new float[kept * features];
+        int[] l = new int[kept];
+        int to = 0;
+        for (int r = 0; r < rows; r++) {
+            if (keep[r]) {
+                if (b != null) {
+                    System.arraycopy(bytes, r * features, b, to * features, features);
+                } else {
+                    System.arraycopy(floats, r * features, f, to * features, features);
+                }
+                l[to++] = labels[r];
+            }
+        }
+        return new Block(kept, features, b, f, l);
+    }
+
+    /** Accumulates rows one at a time, as bytes while every value allows it, then as floats. */
+    static final class Builder {
+        private final int features;
+        private int rows;
+        private byte[] bytes;
+        private float[] floats;
+        private int[] labels;
+
+        Builder(int features) {
+            this.features = features;
+            this.bytes = new byte[features * 64];
+            this.labels = new int[64];
+        }
+
+        int rows() {
+            return rows;
+        }
+
+        /** Adds a dense row; the caller has checked the values are finite. */
+        void add(int label, double[] values) {
+            ensureCapacity(rows + 1);
+            int from = rows * features;
+            if (bytes != null && !appendAsBytes(values, from)) {
+                switchToFloats();
+            }
+            if (floats != null) {
+                for (int k = 0; k < features; k++) {
+                    floats[from + k] = (float) values[k];
+                }
+            }
+            labels[rows++] = label;
+        }
+
+        private boolean appendAsBytes(double[] values, int from) {
+            for (int k = 0; k < features; k++) {
+                double scaled = values[k] * 255.0;
+                long v = Math.round(scaled);
+                if (v < 0 || v > 255 || v / 255.0 != values[k]) {
+                    return false;
+                }
+                bytes[from + k] = (byte) v;
+            }
+            return true;
+        }
+
+        private void switchToFloats() {
+            floats = new float[bytes.length];
+            for (int i = 0; i < rows * features; i++) {
+                floats[i] = (bytes[i] & 0xff) / 255f;
+            }
+            bytes = null;
+        }
+
+        private void ensureCapacity(int needed) {
+            if (needed <= labels.length) {
+                return;
+            }
+            long grown = Math.max(needed, (long) labels.length * 2);
+            if (grown * features > Integer.MAX_VALUE - 8) {
+                grown = (Integer.MAX_VALUE - 8) / features;
+                if (grown < needed) {
+                    throw new IllegalStateException("a partition of more than " + grown + " rows of " + features
+                            + " features does not fit in one block; use more partitions");
+                }
+            }
+            labels = Arrays.copyOf(labels, (int) grown);
+            if (bytes != null) {
+                bytes = Arrays.copyOf(bytes, (int) grown * features);
+            } else {
+                floats = Arrays.copyOf(floats, (int) grown * features);
+            }
+        }
+
+        Block build() {
+            int n = rows * features;
+            return new Block(rows, features,
+                    bytes == null ? null : Arrays.copyOf(bytes, n),
+                    floats == null ? null : Arrays.copyOf(floats, n),
+                    Arrays.copyOf(labels, rows));
+        }
+    }
+}

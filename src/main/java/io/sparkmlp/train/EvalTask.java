@@ -1,0 +1,54 @@
+package io.sparkmlp.train;
+
+import io.sparkmlp.nn.InputScaling;
+import io.sparkmlp.nn.Network;
+import io.sparkmlp.nn.Workspace;
+import java.util.Collections;
+import java.util.Iterator;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+
+/** Loss and correct predictions of the broadcast weights over every row of a partition, in chunks. */
+final class EvalTask implements Function2<Integer, Iterator<Block>, Iterator<GradientSum>> {
+
+    private static final long serialVersionUID = 1L;
+    private static final int CHUNK = 256;
+
+    private final Broadcast<float[]> weights;
+    private final Network network;
+    private final InputScaling scaling;
+
+    EvalTask(Broadcast<float[]> weights, Network network, InputScaling scaling) {
+        this.weights = weights;
+        this.network = network;
+        this.scaling = scaling;
+    }
+
+    @Override
+    public Iterator<GradientSum> call(Integer partition, Iterator<Block> blocks) {
+        long started = System.nanoTime();
+        float[] w = weights.value();
+        TaskBuffers buffers = TaskBuffers.get();
+        double lossSum = 0;
+        long count = 0;
+        long correct = 0;
+        while (blocks.hasNext()) {
+            Block block = blocks.next();
+            Workspace ws = buffers.workspace(network.layout(), CHUNK);
+            float[] table = buffers.byteTable(scaling);
+            int features = block.features();
+            for (int first = 0; first < block.rows(); first += CHUNK) {
+                int n = Math.min(CHUNK, block.rows() - first);
+                for (int j = 0; j < n; j++) {
+                    block.unpack(first + j, ws.input(), j * features, scaling, table);
+                    ws.labels()[j] = block.label(first + j);
+                }
+                lossSum += network.loss(w, ws, n);
+                correct += ws.correct();
+                count += n;
+            }
+        }
+        return Collections.singletonList(
+                new GradientSum(partition, null, lossSum, count, correct, System.nanoTime() - started)).iterator();
+    }
+}

@@ -1,0 +1,68 @@
+package io.sparkmlp.train;
+
+import java.io.Serializable;
+
+/**
+ * What partitions {@code [first, end)} contributed to one step or one evaluation: the summed
+ * gradient (null for evaluation, or when no rows took part), summed loss, row count, correct
+ * predictions, and the slowest task's compute time.
+ */
+public final class GradientSum implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    int first;
+    int end;
+    float[] gradient;
+    double lossSum;
+    long count;
+    long correct;
+    long maxComputeNanos;
+
+    GradientSum(int partition, float[] gradient, double lossSum, long count, long correct, long computeNanos) {
+        this.first = partition;
+        this.end = partition + 1;
+        this.gradient = gradient;
+        this.lossSum = lossSum;
+        this.count = count;
+        this.correct = correct;
+        this.maxComputeNanos = computeNanos;
+    }
+
+    /** Adds {@code other} into this one. Elementwise float addition is commutative, so only the tree shape fixes the result. */
+    void add(GradientSum other) {
+        if (gradient == null) {
+            gradient = other.gradient;
+        } else if (other.gradient != null) {
+            float[] g = gradient;
+            float[] o = other.gradient;
+            for (int i = 0; i < g.length; i++) {
+                g[i] += o[i];
+            }
+        }
+        lossSum += other.lossSum;
+        count += other.count;
+        correct += other.correct;
+        maxComputeNanos = Math.max(maxComputeNanos, other.maxComputeNanos);
+    }
+
+    public float[] gradient() {
+        return gradient;
+    }
+
+    public double lossSum() {
+        return lossSum;
+    }
+
+    public long count() {
+        return count;
+    }
+
+    public long correct() {
+        return correct;
+    }
+
+    public long maxComputeNanos() {
+        return maxComputeNanos;
+    }
+}

@@ -1,0 +1,77 @@
+package io.sparkmlp.train;
+
+import io.sparkmlp.nn.InputScaling;
+import io.sparkmlp.nn.Network;
+import io.sparkmlp.nn.Workspace;
+import java.io.Serializable;
+import java.util.Objects;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/** A trained network: its shape and activation, the input scaling it was trained with, and its flat weights. */
+public final class MlpModel implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Network network;
+    private final InputScaling scaling;
+    private final float[] weights;
+
+    public MlpModel(Network network, InputScaling scaling, float[] weights) {
+        this.network = Objects.requireNonNull(network, "network");
+        this.scaling = Objects.requireNonNull(scaling, "scaling");
+        if (weights.length != network.layout().numParameters()) {
+            throw new IllegalArgumentException("weights have " + weights.length + " values, layers "
+                    + network.layout() + " need " + network.layout().numParameters());
+        }
+        this.weights = weights.clone();
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    public InputScaling scaling() {
+        return scaling;
+    }
+
+    /** A copy of the flat weights, in the network's layout. */
+    public float[] weights() {
+        return weights.clone();
+    }
+
+    /** Class probabilities for one example's raw (unscaled) features. */
+    public double[] predictProbabilities(double[] features) {
+        int inputs = network.layout().inputSize();
+        if (features.length != inputs) {
+            throw new IllegalArgumentException("got " + features.length + " features; the network's input layer has " + inputs);
+        }
+        Workspace ws = new Workspace(network.layout(), 1);
+        for (int k = 0; k < inputs; k++) {
+            ws.input()[k] = scaling.apply((float) features[k]);
+        }
+        network.forward(weights, ws, 1);
+        double[] p = new double[network.layout().outputSize()];
+        for (int k = 0; k < p.length; k++) {
+            p[k] = ws.output()[k];
+        }
+        return p;
+    }
+
+    /** The most probable class for one example's raw features. */
+    public int predict(double[] features) {
+        double[] p = predictProbabilities(features);
+        int best = 0;
+        for (int k = 1; k < p.length; k++) {
+            if (p[k] > p[best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** Mean loss and accuracy over a labelled DataFrame, computed on the executors. */
+    public Evaluation evaluate(Dataset<Row> data, String labelCol, String featuresCol, ClusterParams cluster) {
+        return Trainer.evaluate(this, data, labelCol, featuresCol, cluster);
+    }
+}

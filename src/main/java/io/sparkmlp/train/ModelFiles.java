@@ -1,0 +1,130 @@
+package io.sparkmlp.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkmlp.nn.Activation;
+import io.sparkmlp.nn.InputScaling;
+import io.sparkmlp.nn.Layout;
+import io.sparkmlp.nn.Network;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A model on any Hadoop file system as two files: {@code metadata.json} (format, layers, activation,
+ * input scaling, parameter count, checksum) and {@code weights.bin} (the flat float32 weights,
+ * little-endian). No Java serialization: the files outlive the classes.
+ */
+public final class ModelFiles {
+
+    public static final String FORMAT = "sparkmlp-mlp";
+    public static final int VERSION = 1;
+    static final String METADATA = "metadata.json";
+    static final String WEIGHTS = "weights.bin";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelFiles() {
+    }
+
+    /** Writes the model into folder {@code dir}, replacing what a previous save left there. */
+    public static void save(MlpModel model, String dir, Configuration conf) {
+        Path folder = new Path(dir);
+        float[] weights = model.weights();
+        ByteBuffer bytes = ByteBuffer.allocate(4 * weights.length).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(weights);
+        CRC32 crc = new CRC32();
+        crc.update(bytes.array());
+
+        ObjectNode meta = JSON.createObjectNode();
+        meta.put("format", FORMAT);
+        meta.put("version", VERSION);
+        var layers = meta.putArray("layers");
+        for (int size : model.network().layout().sizes()) {
+            layers.add(size);
+        }
+        meta.put("activation", model.network().hidden().id());
+        meta.put("input_scale", model.scaling().scale());
+        meta.put("input_shift", model.scaling().shift());
+        meta.put("parameters", weights.length);
+        meta.put("weights_file", WEIGHTS);
+        meta.put("weights_crc32", crc.getValue());
+        try {
+            FileSystem fs = folder.getFileSystem(conf);
+            fs.mkdirs(folder);
+            try (OutputStream out = fs.create(new Path(folder, WEIGHTS), true)) {
+                out.write(bytes.array());
+            }
+            try (OutputStream out = fs.create(new Path(folder, METADATA), true)) {
+                out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the model to " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a model saved by {@link #save}, checking format, shape and checksum. */
+    public static MlpModel load(String dir, Configuration conf) {
+        Path folder = new Path(dir);
+        try {
+            FileSystem fs = folder.getFileSystem(conf);
+            Path metaPath = new Path(folder, METADATA);
+            if (!fs.exists(metaPath)) {
+                throw new IllegalArgumentException("no model at " + folder + ": " + METADATA + " is missing");
+            }
+            JsonNode meta;
+            try (InputStream in = fs.open(metaPath)) {
+                meta = JSON.readTree(in);
+            }
+            if (!FORMAT.equals(meta.path("format").asText()) || meta.path("version").asInt() != VERSION) {
+                throw new IllegalArgumentException(metaPath + " is format '" + meta.path("format").asText() + "' version "
+                        + meta.path("version").asInt() + "; expected '" + FORMAT + "' version " + VERSION);
+            }
+            int[] sizes = new int[meta.path("layers").size()];
+            for (int i = 0; i < sizes.length; i++) {
+                sizes[i] = meta.path("layers").get(i).asInt();
+            }
+            Network network = new Network(new Layout(sizes), Activation.parse(meta.path("activation").asText()));
+            int parameters = meta.path("parameters").asInt();
+            if (parameters != network.layout().numParameters()) {
+                throw new IllegalArgumentException(metaPath + " says " + parameters + " parameters, but layers "
+                        + network.layout() + " have " + network.layout().numParameters());
+            }
+            Path weightsPath = new Path(folder, meta.path("weights_file").asText(WEIGHTS));
+            long length = fs.getFileStatus(weightsPath).getLen();
+            if (length != 4L * parameters) {
+                throw new IllegalArgumentException(weightsPath + " holds " + length + " bytes; " + parameters
+                        + " float32 parameters need " + 4L * parameters);
+            }
+            byte[] raw = new byte[4 * parameters];
+            try (DataInputStream in = new DataInputStream(fs.open(weightsPath))) {
+                in.readFully(raw);
+            } catch (EOFException e) {
+                throw new IllegalArgumentException(weightsPath + " ended early while reading " + raw.length + " bytes", e);
+            }
+            CRC32 crc = new CRC32();
+            crc.update(raw);
+            long expected = meta.path("weights_crc32").asLong();
+            if (crc.getValue() != expected) {
+                throw new IllegalArgumentException(weightsPath + " is corrupt: CRC32 " + crc.getValue()
+                        + " differs from " + expected + " recorded in " + METADATA);
+            }
+            float[] weights = new float[parameters];
+            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(weights);
+            InputScaling scaling = new InputScaling((float) meta.path("input_scale").asDouble(),
+                    (float) meta.path("input_shift").asDouble());
+            return new MlpModel(network, scaling, weights);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the model at " + folder + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.sparkmlp.train;
+
+import io.sparkmlp.nn.Rng;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.SparseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rows packed into one cached {@link Block} per partition, with each partition's first global row
+ * index. Global indices give every row a fixed identity for shuffling and splitting.
+ */
+public final class PackedData {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PackedData.class);
+    static final long SPLIT_STREAM = 0x5B117;
+
+    private final JavaRDD<Block> blocks;
+    private final long[] partitionRows;
+    private final long[] partitionStarts;
+    private final long rows;
+
+    private PackedData(JavaRDD<Block> blocks, long[] partitionRows) {
+        this.blocks = blocks;
+        this.partitionRows = partitionRows;
+        this.partitionStarts = new long[partitionRows.length];
+        long total = 0;
+        for (int p = 0; p < partitionRows.length; p++) {
+            partitionStarts[p] = total;
+            total += partitionRows[p];
+        }
+        this.rows = total;
+    }
+
+    /**
+     * Packs a DataFrame's label and feature columns, checking every row: the label must be a class
+     * index in {@code [0, classes)}, the vector must have {@code features} finite values.
+     *
+     * @param partitions the partition count to train with; 0 keeps the DataFrame's own
+     */
+    public static PackedData pack(Dataset<Row> data, String labelCol, String featuresCol, int features, int classes,
+                                  int partitions) {
+        checkColumns(data, labelCol, featuresCol);
+        if (partitions < 0) {
+            throw new IllegalArgumentException("partitions must be >= 0 (0 keeps the data's own), got " + partitions);
+        }
+        Dataset<Row> selected = data.select(functions.col(labelCol).cast("double"), functions.col(featuresCol));
+        int current = selected.rdd().getNumPartitions();
+        if (partitions > 0 && partitions < current) {
+            selected = selected.coalesce(partitions);
+        } else if (partitions > current) {
+            // a round-robin shuffle: rows spread evenly, but their order inside a partition is not fixed
+            LOG.warn("repartitioning {} input partitions into {}; for bit-for-bit reproducible runs give the data"
+                    + " {} partitions when reading it", current, partitions, partitions);
+            selected = selected.repartition(partitions);
+        }
+        JavaRDD<Block> blocks = selected.javaRDD()
+                .mapPartitionsWithIndex((partition, rowsIn) -> packPartition(partition, rowsIn, features, classes), true)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        return new PackedData(blocks, rowCounts(blocks));
+    }
+
+    private static long[] rowCounts(JavaRDD<Block> blocks) {
+        List<Integer> counts = blocks.map(Block::rows).collect(); // one block per partition, in partition order
+        long[] result = new long[counts.size()];
+        for (int p = 0; p < result.length; p++) {
+            result[p] = counts.get(p);
+        }
+        return result;
+    }
+
+    private static void checkColumns(Dataset<Row> data, String labelCol, String featuresCol) {
+        List<String> names = List.of(data.columns());
+        if (!names.contains(labelCol)) {
+            throw new IllegalArgumentException("label column '" + labelCol + "' is not in the data; columns: " + names);
+        }
+        if (!names.contains(featuresCol)) {
+            throw new IllegalArgumentException("features column '" + featuresCol + "' is not in the data; columns: " + names);
+        }
+        StructField label = data.schema().apply(labelCol);
+        if (!(label.dataType() instanceof NumericType)) {
+            throw new IllegalArgumentException("label column '" + labelCol + "' has type " + label.dataType().simpleString()
+                    + "; expected a numeric type holding class indices 0, 1, 2, ...");
+        }
+        StructField vector = data.schema().apply(featuresCol);
+        if (!vector.dataType().equals(SQLDataTypes.VectorType())) {
+            throw new IllegalArgumentException("features column '" + featuresCol + "' has type "
+                    + vector.dataType().simpleString() + "; expected an ML Vector (e.g. from VectorAssembler)");
+        }
+    }
+
+    private static Iterator<Block> packPartition(int partition, Iterator<Row> rowsIn, int features, int classes) {
+        Block.Builder builder = new Block.Builder(features);
+        double[] dense = new double[features];
+        while (rowsIn.hasNext()) {
+            Row row = rowsIn.next();
+            int index = builder.rows();
+            if (row.isNullAt(0) || row.isNullAt(1)) {
+                throw new IllegalArgumentException("row " + index + " of partition " + partition + " has a null "
+                        + (row.isNullAt(0) ? "label" : "features vector"));
+            }
+            double label = row.getDouble(0);
+            if (!(label >= 0 && label < classes && label == Math.rint(label))) {
+                throw new IllegalArgumentException("label " + label + " in row " + index + " of partition " + partition
+                        + " is not a class of the network: expected an integer in [0, " + classes
+                        + "), the output layer's size");
+            }
+            Vector vector = row.getAs(1);
+            if (vector.size() != features) {
+                throw new IllegalArgumentException("row " + index + " of partition " + partition + " has " + vector.size()
+                        + " features; the network's input layer has " + features);
+            }
+            double[] values = toDense(vector, dense);
+            for (int k = 0; k < features; k++) {
+                if (!Double.isFinite(values[k])) {
+                    throw new IllegalArgumentException("row " + index + " of partition " + partition + " has feature " + k
+                            + " = " + values[k] + "; every input must be a finite number");
+                }
+            }
+            builder.add((int) label, values);
+        }
+        return Collections.singletonList(builder.build()).iterator();
+    }
+
+    private static double[] toDense(Vector vector, double[] buffer) {
+        if (vector instanceof DenseVector dense) {
+            return dense.values();
+        }
+        SparseVector sparse = (SparseVector) vector;
+        java.util.Arrays.fill(buffer, 0.0);
+        int[] indices = sparse.indices();
+        double[] values = sparse.values();
+        for (int i = 0; i < indices.length; i++) {
+            buffer[indices[i]] = values[i];
+        }
+        return buffer;
+    }
+
+    /** Whether global row {@code row} falls in the validation share of a split drawn from {@code seed}. */
+    static boolean isValidationRow(long seed, long row, double fraction) {
+        return (Rng.derive(seed, SPLIT_STREAM, row) >>> 11) * 0x1.0p-53 < fraction;
+    }
+
+    /**
+     * Splits off a random {@code fraction} of the rows for validation, fixed by (seed, global row).
+     * Returns {training, validation}; this data's cache is released once both are built.
+     */
+    public PackedData[] split(long seed, double fraction) {
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + fraction);
+        }
+        int partitions = partitionRows.length;
+        long[] validationRows = new long[partitions];
+        long[] trainRows = new long[partitions];
+        for (int p = 0; p < partitions; p++) {
+            for (long r = partitionStarts[p]; r < partitionStarts[p] + partitionRows[p]; r++) {
+                validationRows[p] += isValidationRow(seed, r, fraction) ? 1 : 0;
+            }
+            trainRows[p] = partitionRows[p] - validationRows[p];
+        }
+        long[] starts = partitionStarts.clone();
+        JavaRDD<Block> train = blocks.mapPartitionsWithIndex(
+                (p, it) -> select(it, seed, starts[p], fraction, false), true).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Block> validation = blocks.mapPartitionsWithIndex(
+                (p, it) -> select(it, seed, starts[p], fraction, true), true).persist(StorageLevel.MEMORY_AND_DISK());
+        PackedData[] result = {new PackedData(train, trainRows), new PackedData(validation, validationRows)};
+        train.count();
+        validation.count();
+        blocks.unpersist(false);
+        return result;
+    }
+
+    private static Iterator<Block> select(Iterator<Block> it, long seed, long start, double fraction, boolean validation) {
+        Block block = it.next();
+        boolean[] keep = new boolean[block.rows()];
+        for (int r = 0; r < keep.length; r++) {
+            keep[r] = isValidationRow(seed, start + r, fraction) == validation;
+        }
+        return Collections.singletonList(block.select(keep)).iterator();
+    }
+
+    /** Mean and standard deviation over every value of every row, summed in partition order. */
+    public double[] meanAndStd() {
+        List<double[]> parts = blocks.map(Block::moments).collect();
+        double sum = 0;
+        double sumSq = 0;
+        double n = 0;
+        for (double[] m : parts) {
+            sum += m[0];
+            sumSq += m[1];
+            n += m[2];
+        }
+        double mean = sum / n;
+        return new double[] {mean, Math.sqrt(Math.max(0, sumSq / n - mean * mean))};
+    }
+
+    JavaRDD<Block> blocks() {
+        return blocks;
+    }
+
+    long[] partitionStarts() {
+        return partitionStarts.clone();
+    }
+
+    public int numPartitions() {
+        return partitionRows.length;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    public void unpersist() {
+        blocks.unpersist(false);
+    }
+}

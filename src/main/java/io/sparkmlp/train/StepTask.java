@@ -1,0 +1,87 @@
+package io.sparkmlp.train;
+
+import io.sparkmlp.nn.InputScaling;
+import io.sparkmlp.nn.Network;
+import io.sparkmlp.nn.Workspace;
+import java.util.Collections;
+import java.util.Iterator;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * One partition's part of one SGD step. The step's global mini-batch is the window
+ * {@code [step · batch, (step + 1) · batch)} of the epoch's row order, which depends on (seed, epoch)
+ * only; this partition takes the rows of that window that it holds, so the mini-batch is the same
+ * whatever the partition count, and a retried task computes the very same gradient.
+ */
+final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<GradientSum>> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Broadcast<float[]> weights;
+    private final Network network;
+    private final InputScaling scaling;
+    private final long seed;
+    private final int epoch;
+    private final int step;
+    private final int batchSize;
+    private final int trainRows;
+    private final long[] partitionStarts;
+
+    StepTask(Broadcast<float[]> weights, Network network, InputScaling scaling, long seed, int epoch, int step,
+             int batchSize, int trainRows, long[] partitionStarts) {
+        this.weights = weights;
+        this.network = network;
+        this.scaling = scaling;
+        this.seed = seed;
+        this.epoch = epoch;
+        this.step = step;
+        this.batchSize = batchSize;
+        this.trainRows = trainRows;
+        this.partitionStarts = partitionStarts;
+    }
+
+    @Override
+    public Iterator<GradientSum> call(Integer partition, Iterator<Block> blocks) {
+        long started = System.nanoTime();
+        float[] w = weights.value();
+        int[] order = TaskBuffers.epochOrder(seed, epoch, trainRows);
+        int from = step * batchSize;
+        int to = Math.min(from + batchSize, trainRows);
+        long start = partitionStarts[partition];
+        float[] gradient = null;
+        double lossSum = 0;
+        long count = 0;
+        long correct = 0;
+        TaskBuffers buffers = TaskBuffers.get();
+        while (blocks.hasNext()) {
+            Block block = blocks.next();
+            long end = start + block.rows();
+            Workspace ws = buffers.workspace(network.layout(), Math.max(1, Math.min(batchSize, block.rows())));
+            float[] table = buffers.byteTable(scaling);
+            float[] input = ws.input();
+            int[] labels = ws.labels();
+            int features = block.features();
+            int n = 0;
+            for (int position = from; position < to; position++) {
+                int row = order[position];
+                if (row >= start && row < end) {
+                    int local = (int) (row - start);
+                    block.unpack(local, input, n * features, scaling, table);
+                    labels[n++] = block.label(local);
+                }
+            }
+            if (n > 0) {
+                if (gradient == null) {
+                    gradient = new float[w.length]; // the task's result, sent to the driver
+                }
+                lossSum += network.lossAndGradient(w, ws, n, gradient);
+                correct += ws.correct();
+                count += n;
+            }
+            start = end;
+        }
+        return Collections.singletonList(
+                new GradientSum(partition, gradient, lossSum, count, correct, System.nanoTime() - started)).iterator();
+    }
+}

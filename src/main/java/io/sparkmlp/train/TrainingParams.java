@@ -1,0 +1,207 @@
+package io.sparkmlp.train;
+
+import io.sparkmlp.nn.Activation;
+import io.sparkmlp.nn.Initialization;
+import io.sparkmlp.nn.Layout;
+import io.sparkmlp.optim.LearningRateSchedule;
+import java.io.Serializable;
+
+/**
+ * The algorithm's hyper-parameters, each checked when set; defaults suit Fashion-MNIST. Cluster
+ * settings (partitions, aggregation depth) live apart, in {@link ClusterParams}.
+ */
+public final class TrainingParams implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private Layout layout = new Layout(784, 256, 128, 10);
+    private Activation activation = Activation.RELU;
+    private Initialization initialization;
+    private int epochs = 15;
+    private int batchSize = 128;
+    private double learningRate = 0.05;
+    private String schedule = "cosine";
+    private int scheduleStepEpochs = 5;
+    private double scheduleGamma = 0.5;
+    private double minLearningRateFraction = 0.0;
+    private double momentum = 0.9;
+    private boolean nesterov = false;
+    private double weightDecay = 0.0;
+    private long seed = 1;
+    private double validationFraction = 0.0;
+    private int patience = 0;
+    private boolean standardize = true;
+
+    public TrainingParams layers(int... sizes) {
+        this.layout = new Layout(sizes);
+        return this;
+    }
+
+    public TrainingParams activation(Activation activation) {
+        this.activation = activation;
+        return this;
+    }
+
+    /** Null picks the usual one for the activation: He for (leaky) ReLU, Glorot otherwise. */
+    public TrainingParams initialization(Initialization initialization) {
+        this.initialization = initialization;
+        return this;
+    }
+
+    public TrainingParams epochs(int epochs) {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        }
+        this.epochs = epochs;
+        return this;
+    }
+
+    /** The global mini-batch: rows per step summed over all partitions. */
+    public TrainingParams batchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        }
+        this.batchSize = batchSize;
+        return this;
+    }
+
+    public TrainingParams learningRate(double learningRate) {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
+        }
+        this.learningRate = learningRate;
+        return this;
+    }
+
+    /** "constant", "step" (times {@code gamma} every {@code stepEpochs}) or "cosine" (down to rate × minFraction). */
+    public TrainingParams schedule(String name, int stepEpochs, double gamma, double minFraction) {
+        LearningRateSchedule.named(name, 1.0, stepEpochs, gamma, minFraction); // validates all four
+        this.schedule = name;
+        this.scheduleStepEpochs = stepEpochs;
+        this.scheduleGamma = gamma;
+        this.minLearningRateFraction = minFraction;
+        return this;
+    }
+
+    public TrainingParams schedule(String name) {
+        return schedule(name, scheduleStepEpochs, scheduleGamma, minLearningRateFraction);
+    }
+
+    public TrainingParams momentum(double momentum) {
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        }
+        this.momentum = momentum;
+        return this;
+    }
+
+    public TrainingParams nesterov(boolean nesterov) {
+        this.nesterov = nesterov;
+        return this;
+    }
+
+    public TrainingParams weightDecay(double weightDecay) {
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        this.weightDecay = weightDecay;
+        return this;
+    }
+
+    public TrainingParams seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /** Share of the training rows held out for validation when no validation set is given; 0 for none. */
+    public TrainingParams validationFraction(double fraction) {
+        if (!(fraction >= 0 && fraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + fraction);
+        }
+        this.validationFraction = fraction;
+        return this;
+    }
+
+    /** Stop after this many epochs without a lower validation loss, keeping the best weights; 0 never stops early. */
+    public TrainingParams patience(int patience) {
+        if (patience < 0) {
+            throw new IllegalArgumentException("patience must be >= 0 epochs, got " + patience);
+        }
+        this.patience = patience;
+        return this;
+    }
+
+    /** Standardise inputs with the training data's global mean and standard deviation (else use them as they are). */
+    public TrainingParams standardize(boolean standardize) {
+        this.standardize = standardize;
+        return this;
+    }
+
+    public Layout layout() {
+        return layout;
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    public Initialization initialization() {
+        return initialization != null ? initialization : Initialization.defaultFor(activation);
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    public String scheduleName() {
+        return schedule;
+    }
+
+    public LearningRateSchedule schedule() {
+        return LearningRateSchedule.named(schedule, learningRate, scheduleStepEpochs, scheduleGamma, minLearningRateFraction);
+    }
+
+    public double momentum() {
+        return momentum;
+    }
+
+    public boolean nesterov() {
+        return nesterov;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public double validationFraction() {
+        return validationFraction;
+    }
+
+    public int patience() {
+        return patience;
+    }
+
+    public boolean standardize() {
+        return standardize;
+    }
+
+    @Override
+    public String toString() {
+        return "layers " + layout + ", " + activation.id() + ", init " + initialization().id() + ", " + epochs
+                + " epochs, batch " + batchSize + ", lr " + learningRate + " (" + schedule + "), momentum " + momentum
+                + (nesterov ? " (Nesterov)" : "") + ", weight decay " + weightDecay + ", seed " + seed
+                + ", validation " + validationFraction + ", patience " + patience + ", standardize " + standardize;
+    }
+}

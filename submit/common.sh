@@ -1,0 +1,31 @@
+# Sourced by the scripts in submit/: paths, JVM options, and building the jar when it is missing.
+# POSIX sh.
+
+SPARKMLP_HOME=$(cd "$(dirname "$0")/.." && pwd)
+SPARKMLP_JAR="$SPARKMLP_HOME/target/sparkmlp.jar"
+SPARKMLP_CLASSPATH_FILE="$SPARKMLP_HOME/target/classpath.txt"
+
+# Spark's module options for Java 17 (as Spark's own launcher adds them), plus the Vector API
+# that netlib's pure-Java BLAS fallback uses. Keep in step with spark.jvm.options in pom.xml.
+SPARKMLP_JAVA_OPTIONS="--add-modules=jdk.incubator.vector \
+--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
+--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+--add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
+--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
+--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+--add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED \
+--add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
+
+# Spark runs one task per core; BLAS threads on top of that would fight over the cores.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+
+sparkmlp_build_if_missing() {
+    if [ ! -f "$SPARKMLP_JAR" ] || [ ! -f "$SPARKMLP_CLASSPATH_FILE" ]; then
+        echo "sparkmlp: building $SPARKMLP_JAR (mvn package)..." >&2
+        (cd "$SPARKMLP_HOME" && mvn -q -B -DskipTests package) || {
+            echo "sparkmlp: the build failed; run 'mvn -DskipTests package' to see why" >&2
+            exit 1
+        }
+    fi
+}
