@@ -1,5 +1,5 @@
-# Sourced by the scripts in submit/: paths, JVM options, and building the jar when it is missing.
-# POSIX sh.
+# Sourced by the scripts in submit/: paths, JVM options, and building the jar when it is missing
+# or older than the sources. POSIX sh.
 
 SPARKMLP_HOME=$(cd "$(dirname "$0")/.." && pwd)
 SPARKMLP_JAR="$SPARKMLP_HOME/target/sparkmlp.jar"
@@ -20,9 +20,15 @@ SPARKMLP_JAVA_OPTIONS="--add-modules=jdk.incubator.vector \
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
-sparkmlp_build_if_missing() {
+sparkmlp_build_if_needed() {
+    stale=""
     if [ ! -f "$SPARKMLP_JAR" ] || [ ! -f "$SPARKMLP_CLASSPATH_FILE" ]; then
-        echo "sparkmlp: building $SPARKMLP_JAR (mvn package)..." >&2
+        stale="missing"
+    elif [ -n "$(find "$SPARKMLP_HOME/src/main" "$SPARKMLP_HOME/pom.xml" -newer "$SPARKMLP_JAR" -type f 2>/dev/null | head -n 1)" ]; then
+        stale="older than the sources"
+    fi
+    if [ -n "$stale" ]; then
+        echo "sparkmlp: building $SPARKMLP_JAR ($stale): mvn package..." >&2
         (cd "$SPARKMLP_HOME" && mvn -q -B -DskipTests package) || {
             echo "sparkmlp: the build failed; run 'mvn -DskipTests package' to see why" >&2
             exit 1

@@ -11,6 +11,7 @@ import io.sparkmlp.train.Evaluation;
 import io.sparkmlp.train.ModelFiles;
 import io.sparkmlp.train.SparkSetup;
 import io.sparkmlp.train.Trainer;
+import io.sparkmlp.train.TrainingDivergedException;
 import io.sparkmlp.train.TrainingParams;
 import io.sparkmlp.train.TrainingResult;
 import java.io.IOException;
@@ -38,7 +39,7 @@ public final class TrainApp {
         TrainOptions options;
         try {
             options = TrainOptions.parse(args);
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
             System.err.println("sparkmlp: " + e.getMessage());
             System.exit(2);
             return;
@@ -54,7 +55,14 @@ public final class TrainApp {
         try {
             run(spark, options, System.out);
         } catch (RuntimeException e) {
-            System.err.println("sparkmlp: " + e.getMessage());
+            // our own errors say what is wrong in one line; anything else needs its stack trace
+            if (e instanceof IllegalArgumentException || e instanceof TrainingDivergedException
+                    || e.getClass().getName().startsWith("io.sparkmlp.")) {
+                System.err.println("sparkmlp: " + e.getMessage());
+            } else {
+                System.err.println("sparkmlp: unexpected " + e);
+                e.printStackTrace();
+            }
             status = 1;
         } finally {
             spark.stop();

@@ -8,8 +8,6 @@ import io.sparkmlp.train.TrainingParams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -110,7 +108,8 @@ public final class TrainOptions {
 
     private static Map<String, String> readPreset(String file) {
         Properties props = new Properties();
-        try (InputStream in = Files.newInputStream(Path.of(file))) {
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
+        try (InputStream in = path.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(path)) {
             props.load(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read preset " + file + ": " + e.getMessage(), e);
@@ -160,7 +159,7 @@ public final class TrainOptions {
         p.standardize(bool("standardize", p.standardize()));
         p.validationFraction(number("validation-fraction", p.validationFraction()));
         p.patience(integer("patience", p.patience()));
-        p.seed(integer("seed", (int) p.seed()));
+        p.seed(longValue("seed", p.seed()));
         return p;
     }
 
@@ -176,6 +175,18 @@ public final class TrainOptions {
         }
         try {
             return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " needs an integer, got '" + v + "'");
+        }
+    }
+
+    private long longValue(String key, long fallback) {
+        String v = values.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + key + " needs an integer, got '" + v + "'");
         }

@@ -38,6 +38,10 @@ record IdxReadPlan(String imagesPath, String labelsPath, IdxHeader images, IdxHe
 
         IdxHeader images = IdxFiles.readHeader(imagesPath, conf);
         IdxReader.requireImages(images, imagesPath);
+        if ((long) images.dim(1) * images.dim(2) > Integer.MAX_VALUE - 8) {
+            throw new IdxFormatException(imagesPath + ": images of " + images.dim(1) + " x " + images.dim(2)
+                    + " pixels are too large: one image must hold fewer than " + (Integer.MAX_VALUE - 8) + " bytes");
+        }
         IdxHeader labels = IdxFiles.readHeader(labelsPath, conf);
         IdxReader.requireLabels(labels, labelsPath);
         IdxReader.checkCounts(imagesPath, images.dim(0), labelsPath, labels.dim(0));

@@ -40,6 +40,10 @@ public enum Activation {
 
     /** Applies the activation in place to {@code x[offset, offset + length)}. */
     public void apply(float[] x, int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > x.length) {
+            throw new IllegalArgumentException("range [" + offset + ", " + (offset + length) + ") is outside an array of "
+                    + x.length);
+        }
         int end = offset + length;
         switch (this) {
             case SIGMOID -> {
@@ -75,6 +79,10 @@ public enum Activation {
      * For (leaky) ReLU the sign of the output equals the sign of the input, so the output suffices.
      */
     public void multiplyByDerivative(float[] delta, float[] a, int length) {
+        if (length < 0 || length > delta.length || length > a.length) {
+            throw new IllegalArgumentException("length " + length + " exceeds delta (" + delta.length
+                    + ") or activations (" + a.length + ")");
+        }
         switch (this) {
             case SIGMOID -> {
                 // delta *= a (1 - a)

@@ -11,6 +11,7 @@ public final class SoftmaxCrossEntropy {
      * index of the largest score (the first one on ties).
      */
     public static int softmaxInPlace(float[] z, int offset, int classes) {
+        checkRange(z, offset, classes);
         int best = 0;
         float max = z[offset];
         for (int i = 1; i < classes; i++) {
@@ -39,6 +40,10 @@ public final class SoftmaxCrossEntropy {
      * only; call before {@link #softmaxInPlace}.
      */
     public static double loss(float[] z, int offset, int classes, int label) {
+        checkRange(z, offset, classes);
+        if (label < 0 || label >= classes) {
+            throw new IllegalArgumentException("label " + label + " is outside [0, " + classes + ")");
+        }
         float max = z[offset];
         for (int i = 1; i < classes; i++) {
             max = Math.max(max, z[offset + i]);
@@ -48,5 +53,12 @@ public final class SoftmaxCrossEntropy {
             sum += Math.exp(z[offset + i] - max);
         }
         return Math.log(sum) + max - z[offset + label];
+    }
+
+    private static void checkRange(float[] z, int offset, int classes) {
+        if (classes < 1 || offset < 0 || offset + classes > z.length) {
+            throw new IllegalArgumentException("scores [" + offset + ", " + (offset + classes) + ") are outside an array of "
+                    + z.length + " (classes " + classes + ")");
+        }
     }
 }

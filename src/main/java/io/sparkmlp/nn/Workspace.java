@@ -17,6 +17,7 @@ public final class Workspace {
     int correct;
 
     public Workspace(Layout layout, int capacity) {
+        java.util.Objects.requireNonNull(layout, "layout");
         if (capacity < 1) {
             throw new IllegalArgumentException("workspace capacity must be at least 1 example, got " + capacity);
         }

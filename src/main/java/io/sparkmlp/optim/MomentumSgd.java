@@ -25,6 +25,7 @@ public final class MomentumSgd {
     private final float[] velocity;
 
     public MomentumSgd(Layout layout, double momentum, boolean nesterov, double weightDecay) {
+        java.util.Objects.requireNonNull(layout, "layout");
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * contiguous, as one unsigned byte per value when every value is a multiple of 1/255 (images),
  * else as float32; and the class labels. Rows are unpacked into the batch matrix inside the task.
  */
-public final class Block implements Serializable {
+final class Block implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -29,29 +29,29 @@ public final class Block implements Serializable {
         this.labels = labels;
     }
 
-    public int rows() {
+    int rows() {
         return rows;
     }
 
-    public int features() {
+    int features() {
         return features;
     }
 
-    public boolean isBytes() {
+    boolean isBytes() {
         return bytes != null;
     }
 
-    public int label(int row) {
+    int label(int row) {
         return labels[row];
     }
 
     /** Bytes held per row: features and label. */
-    public long bytesPerRow() {
+    long bytesPerRow() {
         return (bytes != null ? features : 4L * features) + 4L;
     }
 
     /** The lookup table from a stored byte to the scaled network input, filled into {@code table[256]}. */
-    public static void fillByteTable(InputScaling scaling, float[] table) {
+    static void fillByteTable(InputScaling scaling, float[] table) {
         for (int v = 0; v < 256; v++) {
             // x' = scale * (v / 255) + shift
             table[v] = scaling.apply(v / 255f);
@@ -59,7 +59,7 @@ public final class Block implements Serializable {
     }
 
     /** Writes row {@code row}, scaled, into {@code dst[offset, offset + features)}. */
-    public void unpack(int row, float[] dst, int offset, InputScaling scaling, float[] byteTable) {
+    void unpack(int row, float[] dst, int offset, InputScaling scaling, float[] byteTable) {
         int from = row * features;
         if (bytes != null) {
             for (int k = 0; k < features; k++) {

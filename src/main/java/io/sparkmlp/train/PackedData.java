@@ -69,7 +69,12 @@ public final class PackedData {
         JavaRDD<Block> blocks = selected.javaRDD()
                 .mapPartitionsWithIndex((partition, rowsIn) -> packPartition(partition, rowsIn, features, classes), true)
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        return new PackedData(blocks, rowCounts(blocks));
+        try {
+            return new PackedData(blocks, rowCounts(blocks));
+        } catch (RuntimeException e) {
+            blocks.unpersist(false); // a bad row failed the packing job: drop what the other partitions cached
+            throw e;
+        }
     }
 
     private static long[] rowCounts(JavaRDD<Block> blocks) {
@@ -176,8 +181,14 @@ public final class PackedData {
         JavaRDD<Block> validation = blocks.mapPartitionsWithIndex(
                 (p, it) -> select(it, seed, starts[p], fraction, true), true).persist(StorageLevel.MEMORY_AND_DISK());
         PackedData[] result = {new PackedData(train, trainRows), new PackedData(validation, validationRows)};
-        train.count();
-        validation.count();
+        try {
+            train.count();
+            validation.count();
+        } catch (RuntimeException e) {
+            train.unpersist(false);
+            validation.unpersist(false);
+            throw e;
+        }
         blocks.unpersist(false);
         return result;
     }

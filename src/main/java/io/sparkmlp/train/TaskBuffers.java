@@ -14,7 +14,8 @@ final class TaskBuffers {
     private static final ThreadLocal<TaskBuffers> LOCAL = ThreadLocal.withInitial(TaskBuffers::new);
 
     /** The epoch's row order is the same for every partition; one copy per JVM is enough. */
-    private static volatile EpochOrder sharedOrder;
+    private static final java.util.ArrayDeque<EpochOrder> RECENT_ORDERS = new java.util.ArrayDeque<>();
+    private static final int KEPT_ORDERS = 4;
 
     /** Keeps the shuffle's random stream apart from the others drawn from the same seed. */
     static final long SHUFFLE_STREAM = 0x5F1E;
@@ -46,23 +47,26 @@ final class TaskBuffers {
     /**
      * The order in which epoch {@code epoch} visits the {@code rows} training rows: a permutation of
      * global row indices that depends on (seed, epoch) only, so every partition count sees the same
-     * mini-batches.
+     * mini-batches. The last few orders are kept per JVM, so concurrent trainings (a parallel
+     * model search, say) do not evict each other's.
      */
     static int[] epochOrder(long seed, int epoch, int rows) {
-        EpochOrder current = sharedOrder;
-        if (current != null && current.matches(seed, epoch, rows)) {
-            return current.order;
-        }
-        synchronized (TaskBuffers.class) {
-            current = sharedOrder;
-            if (current == null || !current.matches(seed, epoch, rows)) {
-                int[] order = new int[rows];
-                new Rng(Rng.derive(seed, SHUFFLE_STREAM, epoch)).permutation(order);
-                current = new EpochOrder(seed, epoch, order);
-                sharedOrder = current;
+        synchronized (RECENT_ORDERS) {
+            for (EpochOrder cached : RECENT_ORDERS) {
+                if (cached.matches(seed, epoch, rows)) {
+                    return cached.order;
+                }
             }
-            return current.order;
         }
+        int[] order = new int[rows]; // computed outside the lock: two threads may both compute it, harmlessly
+        new Rng(Rng.derive(seed, SHUFFLE_STREAM, epoch)).permutation(order);
+        synchronized (RECENT_ORDERS) {
+            RECENT_ORDERS.addFirst(new EpochOrder(seed, epoch, order));
+            while (RECENT_ORDERS.size() > KEPT_ORDERS) {
+                RECENT_ORDERS.removeLast();
+            }
+        }
+        return order;
     }
 
     private record EpochOrder(long seed, int epoch, int[] order) {

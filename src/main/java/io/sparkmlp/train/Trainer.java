@@ -99,9 +99,13 @@ public final class Trainer {
             throw new IllegalArgumentException("batch size (" + params.batchSize()
                     + ") must not exceed the number of training rows (" + trainData.rows() + ")");
         }
-        if (params.patience() > 0 && (validationData == null || validationData.rows() == 0)) {
+        if (params.patience() > 0 && validationData == null) {
             throw new IllegalArgumentException("early stopping (patience " + params.patience()
                     + ") needs validation rows: give a validation set or a validation fraction > 0");
+        }
+        if (validationData != null && validationData.rows() == 0) {
+            throw new IllegalArgumentException("the validation data has no rows (" + trainData.rows()
+                    + " training rows, validation fraction " + params.validationFraction() + ")");
         }
     }
 

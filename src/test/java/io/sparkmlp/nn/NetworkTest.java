@@ -59,6 +59,7 @@ class NetworkTest {
         // eps cannot cross one and the finite difference is smooth.
         float[] params = null;
         for (long seed = 1; ; seed++) {
+            assertTrue(seed < 1000, "no seed in 1..999 gives a batch 0.05 away from every kink");
             params = net.initialParameters(seed, Initialization.GLOROT);
             Rng rng = new Rng(seed + 100);
             for (int i = 0; i < params.length; i++) {
@@ -73,6 +74,8 @@ class NetworkTest {
         net.lossAndGradient(params, ws, batch, gradient);
 
         float eps = 2e-3f;
+        double diffSq = 0;
+        double normSq = 0;
         for (int p = 0; p < params.length; p++) {
             float saved = params[p];
             params[p] = saved + eps;
@@ -81,9 +84,14 @@ class NetworkTest {
             double down = net.loss(params, ws, batch);
             params[p] = saved;
             double numeric = (up - down) / (2 * eps);
-            double tolerance = 1e-3 + 1e-2 * Math.abs(numeric);
+            // float32 forward passes leave about 1e-4 of noise in a central difference at this eps
+            double tolerance = 3e-4 + 1e-2 * Math.abs(numeric);
             assertEquals(numeric, gradient[p], tolerance, activation + ": parameter " + p + " of " + params.length);
+            diffSq += Math.pow(numeric - gradient[p], 2);
+            normSq += Math.pow(numeric, 2);
         }
+        double relative = Math.sqrt(diffSq / normSq);
+        assertTrue(relative < 2e-3, activation + ": relative error over all parameters " + relative);
     }
 
     @ParameterizedTest(name = "batch {0}")
