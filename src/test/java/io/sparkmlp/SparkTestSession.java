@@ -7,13 +7,14 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkTestSession {
 
     private static SparkSession session;
+    private static boolean hookAdded;
 
     private SparkTestSession() {
     }
 
     /** The session, started on first use with {@code local[2]}; stopped when the test JVM exits. */
     public static synchronized SparkSession get() {
-        if (session == null) {
+        if (session == null || session.sparkContext().isStopped()) {
             SparkConf conf = new SparkConf()
                     .setMaster("local[2]")
                     .setAppName("sparkmlp-tests")
@@ -26,8 +27,25 @@ public final class SparkTestSession {
                     .set("spark.kryo.registrationRequired", "true")
                     .set("spark.kryo.registrator", "io.sparkmlp.train.KryoRegistrations");
             session = SparkSession.builder().config(conf).getOrCreate();
-            Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
+            if (!hookAdded) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    if (session != null) {
+                        session.stop();
+                    }
+                }));
+                hookAdded = true;
+            }
         }
         return session;
+    }
+
+    /** Stops the session and starts a new one, as a user's next application would. */
+    public static synchronized SparkSession restart() {
+        if (session != null) {
+            session.stop();
+            SparkSession.clearActiveSession();
+            SparkSession.clearDefaultSession();
+        }
+        return get();
     }
 }

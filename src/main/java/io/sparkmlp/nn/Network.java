@@ -65,6 +65,15 @@ public final class Network implements Serializable {
     }
 
     /**
+     * Forward pass that stops before the softmax: {@code ws.output()} holds the raw class scores
+     * (logits), as a Spark ML raw prediction.
+     */
+    public void scores(float[] params, Workspace ws, int batch) {
+        check(params, ws, batch);
+        propagate(params, ws, batch);
+    }
+
+    /**
      * The summed cross-entropy of the batch against {@code ws.labels()}; leaves probabilities in
      * {@code ws.output()} and the number of correct predictions in {@code ws.correct()}.
      */

@@ -42,6 +42,20 @@ public final class MlpModel implements Serializable {
 
     /** Class probabilities for one example's raw (unscaled) features. */
     public double[] predictProbabilities(double[] features) {
+        Workspace ws = load(features);
+        network.forward(weights, ws, 1);
+        return output(ws);
+    }
+
+    /** Raw class scores (logits, before the softmax) for one example's raw features. */
+    public double[] predictScores(double[] features) {
+        Workspace ws = load(features);
+        network.scores(weights, ws, 1);
+        return output(ws);
+    }
+
+    /** A one-example workspace holding the scaled features; small, so made per call and thread-safe. */
+    private Workspace load(double[] features) {
         int inputs = network.layout().inputSize();
         if (features.length != inputs) {
             throw new IllegalArgumentException("got " + features.length + " features; the network's input layer has " + inputs);
@@ -50,12 +64,15 @@ public final class MlpModel implements Serializable {
         for (int k = 0; k < inputs; k++) {
             ws.input()[k] = scaling.apply((float) features[k]);
         }
-        network.forward(weights, ws, 1);
-        double[] p = new double[network.layout().outputSize()];
-        for (int k = 0; k < p.length; k++) {
-            p[k] = ws.output()[k];
+        return ws;
+    }
+
+    private double[] output(Workspace ws) {
+        double[] out = new double[network.layout().outputSize()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = ws.output()[k];
         }
-        return p;
+        return out;
     }
 
     /** The most probable class for one example's raw features. */

@@ -165,6 +165,18 @@ public final class TrainingParams implements Serializable {
         return schedule;
     }
 
+    public int scheduleStepEpochs() {
+        return scheduleStepEpochs;
+    }
+
+    public double scheduleGamma() {
+        return scheduleGamma;
+    }
+
+    public double minLearningRateFraction() {
+        return minLearningRateFraction;
+    }
+
     public LearningRateSchedule schedule() {
         return LearningRateSchedule.named(schedule, learningRate, scheduleStepEpochs, scheduleGamma, minLearningRateFraction);
     }

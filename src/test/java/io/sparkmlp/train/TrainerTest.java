@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmlp.SparkTestSession;
+import io.sparkmlp.TestData;
 import io.sparkmlp.nn.Activation;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Network;

@@ -1,4 +1,4 @@
-package io.sparkmlp.train;
+package io.sparkmlp;
 
 import io.sparkmlp.nn.Rng;
 import java.util.ArrayList;
@@ -13,10 +13,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** Small synthetic labelled DataFrames for the trainer's tests. */
-final class TestData {
+/** Small synthetic labelled DataFrames for the tests. */
+public final class TestData {
 
-    static final StructType SCHEMA = new StructType()
+    public static final StructType SCHEMA = new StructType()
             .add("label", DataTypes.DoubleType, false)
             .add("features", SQLDataTypes.VectorType(), false);
 
@@ -24,7 +24,7 @@ final class TestData {
     }
 
     /** Gaussian clusters, one per class, centred at random points; labels 0..classes-1. */
-    static List<Row> blobs(int rows, int features, int classes, double spread, long seed) {
+    public static List<Row> blobs(int rows, int features, int classes, double spread, long seed) {
         Rng rng = new Rng(seed);
         double[][] centres = new double[classes][features];
         for (double[] c : centres) {
@@ -44,7 +44,7 @@ final class TestData {
         return result;
     }
 
-    static Dataset<Row> frame(SparkSession spark, List<Row> rows, int partitions) {
+    public static Dataset<Row> frame(SparkSession spark, List<Row> rows, int partitions) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // parallelize indices, not rows: a parallelized collection travels through Kryo, and Rows are not registered
         List<Integer> indices = java.util.stream.IntStream.range(0, rows.size()).boxed().toList();
