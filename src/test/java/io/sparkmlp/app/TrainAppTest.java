@@ -77,6 +77,15 @@ class TrainAppTest {
     }
 
     @Test
+    void thePipelineExampleFitsScoresAndSavesAPipeline() throws Exception {
+        writeTinyMnist(dir.resolve("data"), 300, 60);
+        Path out = dir.resolve("pipeline");
+        double accuracy = PipelineExample.run(SparkTestSession.get(), dir.resolve("data").toString(), out.toString(), 4);
+        assertTrue(accuracy > 0.9, "test accuracy " + accuracy);
+        assertTrue(Files.isDirectory(out.resolve("stages")), "no saved stages in " + out);
+    }
+
+    @Test
     void aMissingDataFolderSaysWhatWasLookedFor() {
         TrainOptions options = TrainOptions.parse("--data", dir.resolve("absent").toString(), "--epochs", "1");
         RuntimeException e = assertThrows(RuntimeException.class,
