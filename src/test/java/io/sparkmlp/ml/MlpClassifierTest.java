@@ -97,6 +97,28 @@ class MlpClassifierTest {
     }
 
     @Test
+    void sparseAndDenseFeaturesOfTheSameRowsTrainIdenticalWeights() {
+        List<Row> dense = TestData.blobs(200, 6, 3, 0.6, 12).stream()
+                .map(r -> org.apache.spark.sql.RowFactory.create(r.get(0), zeroSome((Vector) r.get(1)))).toList();
+        List<Row> sparse = dense.stream()
+                .map(r -> org.apache.spark.sql.RowFactory.create(r.get(0), ((Vector) r.get(1)).toSparse())).toList();
+        assertTrue(sparse.stream().anyMatch(r -> ((Vector) r.get(1)).numNonzeros() < 6), "some rows must be sparse");
+        SparkSession spark = SparkTestSession.get();
+        float[] fromDense = small().fit(TestData.frame(spark, dense, 2)).weights();
+        float[] fromSparse = small().fit(TestData.frame(spark, sparse, 2)).weights();
+        assertArrayEquals(fromDense, fromSparse);
+    }
+
+    /** The vector with its negative entries set to zero, so that sparse storage has something to leave out. */
+    private static Vector zeroSome(Vector v) {
+        double[] values = v.toArray();
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Math.max(0, values[i]);
+        }
+        return org.apache.spark.ml.linalg.Vectors.dense(values);
+    }
+
+    @Test
     void transformAddsRawPredictionProbabilityAndPredictionConsistentWithSingleRowPredict() {
         Dataset<Row> data = blobs(300, 2);
         MlpClassificationModel model = small().fit(data);
