@@ -169,38 +169,26 @@ public final class TrainOptions {
     }
 
     private int integer(String key, int fallback) {
-        String v = values.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " needs an integer, got '" + v + "'");
-        }
+        return parsed(key, fallback, Integer::parseInt, "an integer");
     }
 
     private long longValue(String key, long fallback) {
-        String v = values.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " needs an integer, got '" + v + "'");
-        }
+        return parsed(key, fallback, Long::parseLong, "an integer");
     }
 
     private double number(String key, double fallback) {
+        return parsed(key, fallback, Double::parseDouble, "a number");
+    }
+
+    private <T> T parsed(String key, T fallback, java.util.function.Function<String, T> parser, String kind) {
         String v = values.get(key);
         if (v == null) {
             return fallback;
         }
         try {
-            return Double.parseDouble(v.trim());
+            return parser.apply(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " needs a number, got '" + v + "'");
+            throw new IllegalArgumentException("--" + key + " needs " + kind + ", got '" + v + "'");
         }
     }
 
