@@ -4,6 +4,12 @@
 SPARKMLP_HOME=$(cd "$(dirname "$0")/.." && pwd)
 SPARKMLP_JAR="$SPARKMLP_HOME/target/sparkmlp.jar"
 SPARKMLP_CLASSPATH_FILE="$SPARKMLP_HOME/target/classpath.txt"
+# The build's Spark, for submit/spark-home; a Spark runtime must match it.
+SPARKMLP_SPARK_VERSION=$(sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' "$SPARKMLP_HOME/pom.xml")
+SPARKMLP_SCALA_VERSION=$(sed -n 's:.*<scala.binary.version>\(.*\)</scala.binary.version>.*:\1:p' "$SPARKMLP_HOME/pom.xml")
+SPARKMLP_DEFAULT_SPARK_HOME="$SPARKMLP_HOME/target/spark-$SPARKMLP_SPARK_VERSION"
+# PID files, logs and worker folders of the loopback cluster (submit/cluster-up).
+SPARKMLP_CLUSTER_DIR="${SPARKMLP_CLUSTER_DIR:-$SPARKMLP_HOME/work/cluster}"
 
 # Spark's module options for Java 17 (as Spark's own launcher adds them), plus the Vector API
 # that netlib's pure-Java BLAS fallback uses. Keep in step with spark.jvm.options in pom.xml.
@@ -29,7 +35,8 @@ sparkmlp_build_if_needed() {
     fi
     if [ -n "$stale" ]; then
         echo "sparkmlp: building $SPARKMLP_JAR ($stale): mvn package..." >&2
-        (cd "$SPARKMLP_HOME" && mvn -q -B -DskipTests package) || {
+        # shellcheck disable=SC2086 # SPARKMLP_MVN may be a command with options
+        (cd "$SPARKMLP_HOME" && ${SPARKMLP_MVN:-mvn} -q -B -DskipTests package) || {
             echo "sparkmlp: the build failed; run 'mvn -DskipTests package' to see why" >&2
             exit 1
         }
