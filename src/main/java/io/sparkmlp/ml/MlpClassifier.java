@@ -236,11 +236,11 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     }
 
     public MlpClassifier setLayers(int... value) {
-        return (MlpClassifier) set(layers, value);
+        return (MlpClassifier) set(layers, value == null ? null : value.clone());
     }
 
     public int[] getLayers() {
-        return (int[]) getOrDefault(layers);
+        return ((int[]) getOrDefault(layers)).clone();
     }
 
     public Param<String> activation() {

@@ -74,26 +74,85 @@ class MlpClassifierTest {
     }
 
     @Test
-    void explainParamsDescribesEveryParamWithItsDefault() {
-        String text = new MlpClassifier().explainParams();
-        for (String name : List.of("layers", "activation", "epochs", "batchSize", "learningRate", "momentum", "nesterov",
-                "weightDecay", "patience", "validationIndicatorCol", "numPartitions", "aggregationDepth", "featuresCol",
-                "probabilityCol", "thresholds")) {
-            assertTrue(text.contains(name + ":"), name + " missing from\n" + text);
+    void explainParamsDescribesEveryParamAndEveryHyperParameterHasADefault() {
+        MlpClassifier c = new MlpClassifier();
+        String text = c.explainParams();
+        for (org.apache.spark.ml.param.Param<?> p : c.params()) {
+            assertFalse(p.doc().isBlank(), p.name() + " has no doc");
+            assertTrue(text.contains(p.name() + ": "), p.name() + " missing from\n" + text);
+            if (!List.of("validationIndicatorCol", "thresholds", "weightCol").contains(p.name())) {
+                assertTrue(c.hasDefault(p), p.name() + " has no default");
+            }
         }
         assertTrue(text.contains("learningRate: initial learning rate (> 0) (default: 0.05)"), text);
+        int[] layers = {6, 10, 3};
+        c.setLayers(layers);
+        layers[0] = 0; // changing the caller's array afterwards must not bypass the validator
+        assertArrayEquals(new int[] {6, 10, 3}, c.getLayers());
     }
 
     @Test
-    void theEstimatorTrainsTheSameWeightsAsTheCoreTrainer() {
+    void theEstimatorTrainsTheSameWeightsAsTheCoreTrainerWithEveryHyperParameterSet() {
         Dataset<Row> data = blobs(300, 1);
+        MlpClassificationModel model = new MlpClassifier().setLayers(6, 12, 7, 3).setActivation("sigmoid")
+                .setInitialization("lecun").setEpochs(5).setBatchSize(24).setLearningRate(0.3).setLrSchedule("step")
+                .setLrStepEpochs(2).setLrGamma(0.7).setLrMinFraction(0.1).setMomentum(0.8).setNesterov(true)
+                .setWeightDecay(1e-3).setStandardize(false).setValidationFraction(0.2).setPatience(1).setSeed(77)
+                .setNumPartitions(1).setAggregationDepth(3).fit(data);
+        TrainingParams params = new TrainingParams().layers(6, 12, 7, 3).activation(Activation.SIGMOID)
+                .initialization(io.sparkmlp.nn.Initialization.LECUN).epochs(5).batchSize(24).learningRate(0.3)
+                .schedule("step", 2, 0.7, 0.1).momentum(0.8).nesterov(true).weightDecay(1e-3).standardize(false)
+                .validationFraction(0.2).patience(1).seed(77);
+        io.sparkmlp.train.TrainingResult core = new Trainer(params, new ClusterParams().partitions(1).aggregationDepth(3))
+                .fit(data, null, "label", "features");
+        assertArrayEquals(core.model().weights(), model.weights());
+        assertEquals(figures(core.history()), figures(model.history()));
+        assertEquals(core.validationRows(), model.summary().validationRows());
+        assertArrayEquals(new int[] {6, 12, 7, 3}, model.getLayers());
+    }
+
+    /** The history without its timings, which differ from run to run. */
+    private static List<List<Double>> figures(List<EpochMetrics> history) {
+        return history.stream().map(m -> List.of((double) m.epoch(), m.trainLoss(), m.trainAccuracy(), m.validationLoss(),
+                m.validationAccuracy(), m.learningRate())).toList();
+    }
+
+    @Test
+    void copyKeepsTheWeightsAndSummaryAndAppliesExtraParams() {
+        MlpClassificationModel model = small().fit(blobs(200, 9));
+        MlpClassificationModel copy = model.copy(new ParamMap().put(model.probabilityCol().w("p")));
+        assertEquals(model.uid(), copy.uid());
+        assertArrayEquals(model.weights(), copy.weights());
+        assertEquals(model.history(), copy.history());
+        assertEquals(model.parent(), copy.parent());
+        assertEquals("p", copy.getProbabilityCol());
+        assertEquals("probability", model.getProbabilityCol());
+    }
+
+    @Test
+    void thresholdsChangePredictionsAsInSparksClassifiersAndSurviveSaving() throws Exception {
+        Dataset<Row> data = blobs(300, 10);
         MlpClassificationModel model = small().fit(data);
-        TrainingParams params = new TrainingParams().layers(6, 10, 3).activation(Activation.TANH).epochs(4)
-                .batchSize(32).learningRate(0.1).schedule("constant").seed(5);
-        float[] core = new Trainer(params, new ClusterParams()).fit(data, null, "label", "features").model().weights();
-        assertArrayEquals(core, model.weights());
-        assertEquals(4, model.history().size());
-        assertArrayEquals(new int[] {6, 10, 3}, model.getLayers());
+        // a tiny threshold for class 2 makes it win wherever its probability is not negligible
+        model.setThresholds(new double[] {1.0, 1.0, 1e-9});
+        List<Row> rows = model.transform(data).select("probability", "prediction").collectAsList();
+        for (Row row : rows) {
+            double[] p = ((Vector) row.get(0)).toArray();
+            int expected = 0;
+            for (int k = 1; k < 3; k++) {
+                if (p[k] / (k == 2 ? 1e-9 : 1.0) > p[expected] / (expected == 2 ? 1e-9 : 1.0)) {
+                    expected = k;
+                }
+            }
+            assertEquals(expected, row.getDouble(1), 0.0);
+        }
+        assertTrue(rows.stream().filter(r -> r.getDouble(1) == 2.0).count() > rows.size() / 2);
+        String path = dir.resolve("thresholds").toString();
+        model.write().overwrite().save(path);
+        assertArrayEquals(new double[] {1.0, 1.0, 1e-9}, MlpClassificationModel.load(path).getThresholds());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.setThresholds(new double[] {0.5, 0.5}));
+        assertTrue(e.getMessage().contains("numClasses=3, but thresholds has length 2"), e.getMessage());
     }
 
     @Test
@@ -190,23 +249,50 @@ class MlpClassifierTest {
         assertArrayEquals(new int[] {6, 10, 3}, estimator.getLayers());
     }
 
+    /** Six features computed from a number, the same way in a stream and in a batch. */
+    private static Dataset<Row> withFeatures(Dataset<Row> numbers) {
+        List<org.apache.spark.sql.Column> parts = new java.util.ArrayList<>();
+        for (int k = 1; k <= 6; k++) {
+            parts.add(functions.sin(functions.col("value").multiply(0.37 * k)).multiply(2.0));
+        }
+        return numbers.withColumn("features", org.apache.spark.ml.functions.array_to_vector(
+                functions.array(parts.toArray(new org.apache.spark.sql.Column[0]))));
+    }
+
     @Test
-    void transformOnAStreamingDataFrameMatchesTheBatchOutput() throws Exception {
+    void transformOnAStreamingRateSourceMatchesTheBatchOutput() throws Exception {
         SparkSession spark = SparkTestSession.get();
-        Dataset<Row> data = blobs(200, 6);
-        MlpClassificationModel model = small().fit(data);
-        String source = dir.resolve("stream-in").toString();
-        data.write().parquet(source);
-        Dataset<Row> stream = spark.readStream().schema(data.schema()).parquet(source);
+        MlpClassificationModel model = small().fit(blobs(200, 6));
+        Dataset<Row> stream = withFeatures(spark.readStream().format("rate").option("rowsPerSecond", 100)
+                .option("numPartitions", 2).load());
         assertTrue(stream.isStreaming());
         String sink = dir.resolve("stream-out").toString();
-        StreamingQuery query = model.transform(stream).writeStream().format("parquet").option("path", sink)
+        StreamingQuery query = model.transform(stream).select("value", "rawPrediction", "probability", "prediction")
+                .writeStream().format("parquet").option("path", sink)
                 .option("checkpointLocation", dir.resolve("checkpoint").toString())
-                .outputMode("append").trigger(Trigger.AvailableNow()).start();
-        query.awaitTermination();
-        List<String> streamed = predictions(spark.read().parquet(sink));
-        assertEquals(200, streamed.size());
-        assertEquals(predictions(model.transform(spark.read().parquet(source))), streamed);
+                .trigger(Trigger.ProcessingTime("300 milliseconds")).start();
+        List<Row> streamed;
+        try {
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            do {
+                Thread.sleep(500);
+                query.processAllAvailable();
+                streamed = java.nio.file.Files.exists(dir.resolve("stream-out").resolve("_spark_metadata"))
+                        ? spark.read().parquet(sink).collectAsList() : List.of();
+            } while (streamed.size() < 150 && System.nanoTime() < deadline);
+        } finally {
+            query.stop();
+        }
+        assertTrue(streamed.size() >= 150, "only " + streamed.size() + " rows came through the stream");
+        long top = streamed.stream().mapToLong(r -> r.getLong(0)).max().orElseThrow();
+        Dataset<Row> batch = withFeatures(spark.range(0, top + 1).withColumnRenamed("id", "value"));
+        java.util.Map<Long, String> expected = new java.util.HashMap<>();
+        for (Row r : model.transform(batch).select("value", "rawPrediction", "probability", "prediction").collectAsList()) {
+            expected.put(r.getLong(0), r.toString());
+        }
+        for (Row r : streamed) {
+            assertEquals(expected.get(r.getLong(0)), r.toString(), "row for value " + r.getLong(0));
+        }
     }
 
     @Test
