@@ -74,7 +74,8 @@ class ClusterIT {
                 "Fashion-MNIST is missing: apt-get install dataset-fashion-mnist (.ci/run does this)");
         deleteTree(work);
         Files.createDirectories(events);
-        run(List.of("submit/spark-home", sparkHome()), work.resolve("spark-home.log"), 5);
+        int assembled = run(List.of("submit/spark-home", sparkHome()), work.resolve("spark-home.log"), 5);
+        assertEquals(0, assembled, "submit/spark-home failed: see " + work.resolve("spark-home.log"));
         long start = System.nanoTime();
         try {
             int up = run(List.of("submit/cluster-up", "2"), work.resolve("cluster-up.log"), 3);
@@ -240,7 +241,9 @@ class ClusterIT {
         env.put("SPARKMLP_CLUSTER_DIR", clusterDir.toString());
         env.put("SPARKMLP_MASTER_PORT", String.valueOf(MASTER_PORT));
         env.put("SPARKMLP_DRIVER_PORT", String.valueOf(DRIVER_PORT));
-        env.put("SPARK_LOCAL_IP", "127.0.0.1");
+        // not set here, nor inherited from Maven's environment: binding to loopback is the scripts' job
+        env.remove("SPARK_LOCAL_IP");
+        env.remove("SPARKMLP_LOOPBACK");
         return builder;
     }
 
