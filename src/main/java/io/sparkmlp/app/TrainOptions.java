@@ -41,6 +41,8 @@ public final class TrainOptions {
             "  --lr-step-epochs N         step schedule: epochs between decays (default 5)",
             "  --lr-gamma X               step schedule: decay factor (default 0.5)",
             "  --lr-min-fraction X        cosine schedule: final rate as a fraction of the first (default 0)",
+            "  --warmup-epochs X          linear warm-up of the rate over X epochs (default 0)",
+            "  --reference-batch-size N   linear scaling: the rate is for this batch, scaled by batch / N (0: off)",
             "  --momentum X               in [0, 1) (default 0.9)",
             "  --nesterov BOOL            Nesterov momentum (default false)",
             "  --weight-decay X           L2 decay on the weights (default 0)",
@@ -97,7 +99,7 @@ public final class TrainOptions {
 
     private static final java.util.Set<String> KNOWN = java.util.Set.of("data", "out", "preset", "layers", "activation",
             "init", "epochs", "batch-size", "learning-rate", "lr-schedule", "lr-step-epochs", "lr-gamma",
-            "lr-min-fraction", "momentum", "nesterov", "weight-decay", "standardize", "validation-fraction", "patience",
+            "lr-min-fraction", "warmup-epochs", "reference-batch-size", "momentum", "nesterov", "weight-decay", "standardize", "validation-fraction", "patience",
             "seed", "partitions", "aggregation-depth", "help");
 
     private static void checkKnown(String key) {
@@ -153,6 +155,8 @@ public final class TrainOptions {
         p.learningRate(number("learning-rate", p.learningRate()));
         p.schedule(values.getOrDefault("lr-schedule", p.scheduleName()), integer("lr-step-epochs", 5),
                 number("lr-gamma", 0.5), number("lr-min-fraction", 0.0));
+        p.warmupEpochs(number("warmup-epochs", p.warmupEpochs()));
+        p.referenceBatchSize(integer("reference-batch-size", p.referenceBatchSize()));
         p.momentum(number("momentum", p.momentum()));
         p.nesterov(bool("nesterov", p.nesterov()));
         p.weightDecay(number("weight-decay", p.weightDecay()));

@@ -54,6 +54,8 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     private final IntParam lrStepEpochs;
     private final DoubleParam lrGamma;
     private final DoubleParam lrMinFraction;
+    private final DoubleParam warmupEpochs;
+    private final IntParam referenceBatchSize;
     private final DoubleParam momentum;
     private final BooleanParam nesterov;
     private final DoubleParam weightDecay;
@@ -101,6 +103,14 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
                 Validators.<Object>require("lrGamma", "in (0, 1]", v -> (Double) v > 0 && (Double) v <= 1));
         lrMinFraction = new DoubleParam(this, "lrMinFraction", "cosine schedule: final rate as a fraction of the first, in [0, 1)",
                 Validators.<Object>require("lrMinFraction", "in [0, 1)", v -> (Double) v >= 0 && (Double) v < 1));
+        warmupEpochs = new DoubleParam(this, "warmupEpochs",
+                "epochs over which the learning rate grows linearly from near 0 (Goyal et al. 2017); 0: none (>= 0)",
+                Validators.<Object>require("warmupEpochs", "finite and >= 0",
+                        v -> (Double) v >= 0 && !((Double) v).isInfinite()));
+        referenceBatchSize = new IntParam(this, "referenceBatchSize",
+                "linear scaling rule: learningRate is meant for this batch and is scaled by batchSize / referenceBatchSize;"
+                        + " 0: no scaling (>= 0)",
+                Validators.<Object>require("referenceBatchSize", ">= 0", v -> (Integer) v >= 0));
         momentum = new DoubleParam(this, "momentum", "momentum, in [0, 1)",
                 Validators.<Object>require("momentum", "in [0, 1)", v -> (Double) v >= 0 && (Double) v < 1));
         nesterov = new BooleanParam(this, "nesterov", "use Nesterov momentum");
@@ -136,6 +146,8 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         setDefault(lrStepEpochs, d.scheduleStepEpochs());
         setDefault(lrGamma, d.scheduleGamma());
         setDefault(lrMinFraction, d.minLearningRateFraction());
+        setDefault(warmupEpochs, d.warmupEpochs());
+        setDefault(referenceBatchSize, d.referenceBatchSize());
         setDefault(momentum, d.momentum());
         setDefault(nesterov, d.nesterov());
         setDefault(weightDecay, d.weightDecay());
@@ -191,6 +203,8 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
                 .batchSize(getBatchSize())
                 .learningRate(getLearningRate())
                 .schedule(getLrSchedule(), getLrStepEpochs(), getLrGamma(), getLrMinFraction())
+                .warmupEpochs(getWarmupEpochs())
+                .referenceBatchSize(getReferenceBatchSize())
                 .momentum(getMomentum())
                 .nesterov(getNesterov())
                 .weightDecay(getWeightDecay())
@@ -349,6 +363,30 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
 
     public double getLrMinFraction() {
         return (Double) getOrDefault(lrMinFraction);
+    }
+
+    public DoubleParam warmupEpochs() {
+        return warmupEpochs;
+    }
+
+    public MlpClassifier setWarmupEpochs(double value) {
+        return (MlpClassifier) set(warmupEpochs, value);
+    }
+
+    public double getWarmupEpochs() {
+        return (Double) getOrDefault(warmupEpochs);
+    }
+
+    public IntParam referenceBatchSize() {
+        return referenceBatchSize;
+    }
+
+    public MlpClassifier setReferenceBatchSize(int value) {
+        return (MlpClassifier) set(referenceBatchSize, value);
+    }
+
+    public int getReferenceBatchSize() {
+        return (Integer) getOrDefault(referenceBatchSize);
     }
 
     public DoubleParam momentum() {

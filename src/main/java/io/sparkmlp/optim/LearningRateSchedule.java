@@ -42,6 +42,23 @@ public interface LearningRateSchedule extends Serializable {
     }
 
     /**
+     * Linear warm-up (Goyal et al. 2017, "Accurate, Large Minibatch SGD"): over the first
+     * {@code warmupSteps} steps the rate grows linearly to this schedule's,
+     * {@code rate(step) · min(1, (step + 1) / warmupSteps)}, so that a large batch's large rate does
+     * not throw the fresh weights off at the start. 0 steps: no warm-up.
+     */
+    default LearningRateSchedule withWarmup(long warmupSteps) {
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
+        }
+        if (warmupSteps == 0) {
+            return this;
+        }
+        LearningRateSchedule inner = this;
+        return (epoch, step, total) -> inner.rate(epoch, step, total) * Math.min(1.0, (step + 1) / (double) warmupSteps);
+    }
+
+    /**
      * Builds a schedule by name: {@code constant}, {@code step} (decay by {@code gamma} every
      * {@code everyEpochs}) or {@code cosine} (down to {@code rate · minFraction}).
      */

@@ -114,10 +114,10 @@ public final class Trainer {
         Layout layout = network.layout();
         float[] weights = network.initialParameters(params.seed(), params.initialization());
         MomentumSgd sgd = new MomentumSgd(layout, params.momentum(), params.nesterov(), params.weightDecay());
-        LearningRateSchedule schedule = params.schedule();
         int rows = (int) trainData.rows();
         int batch = params.batchSize();
         int steps = (rows + batch - 1) / batch;
+        LearningRateSchedule schedule = params.schedule(steps);
         long totalSteps = (long) steps * params.epochs();
 
         List<EpochMetrics> history = new ArrayList<>();

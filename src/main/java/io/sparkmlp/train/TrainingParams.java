@@ -24,6 +24,8 @@ public final class TrainingParams implements Serializable {
     private int scheduleStepEpochs = 5;
     private double scheduleGamma = 0.5;
     private double minLearningRateFraction = 0.0;
+    private double warmupEpochs = 0;
+    private int referenceBatchSize = 0;
     private double momentum = 0.9;
     private boolean nesterov = false;
     private double weightDecay = 0.0;
@@ -85,6 +87,27 @@ public final class TrainingParams implements Serializable {
 
     public TrainingParams schedule(String name) {
         return schedule(name, scheduleStepEpochs, scheduleGamma, minLearningRateFraction);
+    }
+
+    /** Epochs (fractions allowed) over which the rate grows linearly from near 0; 0: none. */
+    public TrainingParams warmupEpochs(double epochs) {
+        if (!(epochs >= 0) || Double.isInfinite(epochs)) {
+            throw new IllegalArgumentException("warm-up epochs must be finite and >= 0, got " + epochs);
+        }
+        this.warmupEpochs = epochs;
+        return this;
+    }
+
+    /**
+     * The linear scaling rule (Goyal et al. 2017): the learning rate is meant for this batch size and
+     * is multiplied by {@code batchSize / referenceBatchSize}; 0 uses the learning rate as given.
+     */
+    public TrainingParams referenceBatchSize(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("reference batch size must be >= 0 (0: no scaling), got " + size);
+        }
+        this.referenceBatchSize = size;
+        return this;
     }
 
     public TrainingParams momentum(double momentum) {
@@ -177,8 +200,23 @@ public final class TrainingParams implements Serializable {
         return minLearningRateFraction;
     }
 
-    public LearningRateSchedule schedule() {
-        return LearningRateSchedule.named(schedule, learningRate, scheduleStepEpochs, scheduleGamma, minLearningRateFraction);
+    public double warmupEpochs() {
+        return warmupEpochs;
+    }
+
+    public int referenceBatchSize() {
+        return referenceBatchSize;
+    }
+
+    /** The learning rate after the linear scaling rule: {@code learningRate · batchSize / referenceBatchSize}. */
+    public double scaledLearningRate() {
+        return referenceBatchSize == 0 ? learningRate : learningRate * batchSize / referenceBatchSize;
+    }
+
+    /** The schedule over the scaled rate, with warm-up, for a run of {@code stepsPerEpoch} steps an epoch. */
+    public LearningRateSchedule schedule(int stepsPerEpoch) {
+        return LearningRateSchedule.named(schedule, scaledLearningRate(), scheduleStepEpochs, scheduleGamma,
+                minLearningRateFraction).withWarmup(Math.round(warmupEpochs * stepsPerEpoch));
     }
 
     public double momentum() {
@@ -212,7 +250,9 @@ public final class TrainingParams implements Serializable {
     @Override
     public String toString() {
         return "layers " + layout + ", " + activation.id() + ", init " + initialization().id() + ", " + epochs
-                + " epochs, batch " + batchSize + ", lr " + learningRate + " (" + schedule + "), momentum " + momentum
+                + " epochs, batch " + batchSize + ", lr " + learningRate
+                + (referenceBatchSize > 0 ? " x " + batchSize + "/" + referenceBatchSize : "") + " (" + schedule
+                + (warmupEpochs > 0 ? ", warm-up " + warmupEpochs + " epochs" : "") + "), momentum " + momentum
                 + (nesterov ? " (Nesterov)" : "") + ", weight decay " + weightDecay + ", seed " + seed
                 + ", validation " + validationFraction + ", patience " + patience + ", standardize " + standardize;
     }

@@ -96,12 +96,13 @@ class MlpClassifierTest {
         Dataset<Row> data = blobs(300, 1);
         MlpClassificationModel model = new MlpClassifier().setLayers(6, 12, 7, 3).setActivation("sigmoid")
                 .setInitialization("lecun").setEpochs(5).setBatchSize(24).setLearningRate(0.3).setLrSchedule("step")
-                .setLrStepEpochs(2).setLrGamma(0.7).setLrMinFraction(0.1).setMomentum(0.8).setNesterov(true)
+                .setLrStepEpochs(2).setLrGamma(0.7).setLrMinFraction(0.1).setWarmupEpochs(0.5).setReferenceBatchSize(48)
+                .setMomentum(0.8).setNesterov(true)
                 .setWeightDecay(1e-3).setStandardize(false).setValidationFraction(0.2).setPatience(1).setSeed(77)
                 .setNumPartitions(1).setAggregationDepth(3).fit(data);
         TrainingParams params = new TrainingParams().layers(6, 12, 7, 3).activation(Activation.SIGMOID)
                 .initialization(io.sparkmlp.nn.Initialization.LECUN).epochs(5).batchSize(24).learningRate(0.3)
-                .schedule("step", 2, 0.7, 0.1).momentum(0.8).nesterov(true).weightDecay(1e-3).standardize(false)
+                .schedule("step", 2, 0.7, 0.1).warmupEpochs(0.5).referenceBatchSize(48).momentum(0.8).nesterov(true).weightDecay(1e-3).standardize(false)
                 .validationFraction(0.2).patience(1).seed(77);
         io.sparkmlp.train.TrainingResult core = new Trainer(params, new ClusterParams().partitions(1).aggregationDepth(3))
                 .fit(data, null, "label", "features");

@@ -75,6 +75,11 @@ class MomentumSgdTest {
         assertEquals(0.1, cosine.rate(0, 0, 100), 1e-12);
         assertEquals(0.05, cosine.rate(0, 50, 100), 1e-12);
         assertEquals(0.0, cosine.rate(0, 100, 100), 1e-12);
+        LearningRateSchedule warm = LearningRateSchedule.constant(0.4).withWarmup(4);
+        assertEquals(0.1, warm.rate(0, 0, 100), 1e-12);
+        assertEquals(0.3, warm.rate(0, 2, 100), 1e-12);
+        assertEquals(0.4, warm.rate(0, 3, 100), 1e-12);
+        assertEquals(0.4, warm.rate(3, 90, 100), 1e-12);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LearningRateSchedule.named("linear", 0.1, 1, 0.5, 0));
         assertTrue(e.getMessage().contains("'linear'"), e.getMessage());

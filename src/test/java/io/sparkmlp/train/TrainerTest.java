@@ -100,6 +100,19 @@ class TrainerTest {
     }
 
     @Test
+    void theLinearScalingRuleAndWarmUpSetTheRatesTheStepsUse() {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(160, 6, 3, 1.0, 8), 2);
+        // batch 32 against a reference of 16 doubles the rate; 160 rows are 5 steps an epoch, warm-up 10 steps
+        TrainingParams params = smallParams().batchSize(32).learningRate(0.1).referenceBatchSize(16).warmupEpochs(2);
+        assertEquals(0.2, params.scaledLearningRate(), 1e-12);
+        List<EpochMetrics> history = new Trainer(params, new ClusterParams()).fit(data, null, "label", "features").history();
+        // each epoch reports the rate of its last step: step 5 of 10 warm-up steps, then the full rate
+        assertEquals(0.2 * 5 / 10, history.get(0).learningRate(), 1e-12);
+        assertEquals(0.2, history.get(1).learningRate(), 1e-12);
+        assertEquals(0.2, history.get(2).learningRate(), 1e-12);
+    }
+
+    @Test
     void xorIsLearned() {
         List<Row> xor = new ArrayList<>();
         for (int copy = 0; copy < 8; copy++) {
