@@ -103,15 +103,6 @@ public final class Layout implements Serializable {
         return Arrays.stream(sizes).max().orElseThrow();
     }
 
-    /** Multiply-adds of one forward pass over one example. */
-    public long forwardMultiplyAdds() {
-        long total = 0;
-        for (int l = 0; l < numLayers(); l++) {
-            total += (long) sizes[l] * sizes[l + 1];
-        }
-        return total;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof Layout other && Arrays.equals(sizes, other.sizes);

@@ -1,7 +1,6 @@
 package io.sparkmlp.optim;
 
 import io.sparkmlp.nn.Layout;
-import java.util.Arrays;
 
 /**
  * Stochastic gradient descent with momentum (Polyak 1964; Nesterov's form as in Sutskever et al.
@@ -14,7 +13,7 @@ import java.util.Arrays;
  *   Nesterov:   w ← w + μ·v − η·d
  * </pre>
  * Lifecycle: construct once per training run; call {@link #step} once per mini-batch with the
- * mean gradient. The velocity has the parameters' layout and can be saved and restored.
+ * mean gradient. The velocity has the parameters' layout.
  */
 public final class MomentumSgd {
 
@@ -79,23 +78,5 @@ public final class MomentumSgd {
                 w[i] += v;
             }
         }
-    }
-
-    /** A copy of the velocity, e.g. for a checkpoint. */
-    public float[] velocity() {
-        return velocity.clone();
-    }
-
-    /** Restores the velocity saved by {@link #velocity()}. */
-    public void setVelocity(float[] saved) {
-        if (saved.length != velocity.length) {
-            throw new IllegalArgumentException("saved velocity has " + saved.length + " values, expected " + velocity.length);
-        }
-        System.arraycopy(saved, 0, velocity, 0, velocity.length);
-    }
-
-    /** Forgets the velocity. */
-    public void reset() {
-        Arrays.fill(velocity, 0f);
     }
 }

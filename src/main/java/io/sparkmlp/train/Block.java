@@ -37,17 +37,8 @@ final class Block implements Serializable {
         return features;
     }
 
-    boolean isBytes() {
-        return bytes != null;
-    }
-
     int label(int row) {
         return labels[row];
-    }
-
-    /** Bytes held per row: features and label. */
-    long bytesPerRow() {
-        return (bytes != null ? features : 4L * features) + 4L;
     }
 
     /** The lookup table from a stored byte to the scaled network input, filled into {@code table[256]}. */

@@ -157,7 +157,7 @@ public final class Trainer {
             cumulativeSeconds += seconds;
             samplesSeen += count;
             Evaluation validation = validationData == null ? null
-                    : evaluate(jsc, validationData, network, scaling, weights);
+                    : evaluate(jsc, validationData, network, scaling, weights, cluster.aggregationDepth());
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / count, correct / (double) count,
                     validation == null ? Double.NaN : validation.loss(),
                     validation == null ? Double.NaN : validation.accuracy(), rate, seconds, cumulativeSeconds);
@@ -192,26 +192,26 @@ public final class Trainer {
         Broadcast<float[]> broadcast = jsc.broadcast(weights);
         try {
             return sum(data, new StepTask(broadcast, network, scaling, params.seed(), epoch, step, params.batchSize(),
-                    (int) data.rows(), data.partitionStarts()));
+                    (int) data.rows(), data.partitionStarts()), cluster.aggregationDepth());
         } finally {
             broadcast.destroy();
         }
     }
 
     /** Runs one task per partition and sums the results in a fixed order. */
-    private GradientSum sum(PackedData data, Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task) {
+    private static GradientSum sum(PackedData data, Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task,
+                                   int depth) {
         return data.blocks()
                 .mapPartitionsWithIndex(task, true)
-                .treeAggregate(new OrderedSum(data.numPartitions()), OrderedSum::add, OrderedSum::merge,
-                        cluster.aggregationDepth())
+                .treeAggregate(new OrderedSum(data.numPartitions()), OrderedSum::add, OrderedSum::merge, depth)
                 .total();
     }
 
-    private Evaluation evaluate(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
-                                float[] weights) {
+    private static Evaluation evaluate(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
+                                       float[] weights, int depth) {
         Broadcast<float[]> broadcast = jsc.broadcast(weights);
         try {
-            GradientSum total = sum(data, new EvalTask(broadcast, network, scaling));
+            GradientSum total = sum(data, new EvalTask(broadcast, network, scaling), depth);
             return new Evaluation(total.lossSum() / total.count(), total.correct() / (double) total.count(), total.count());
         } finally {
             broadcast.destroy();
@@ -230,8 +230,7 @@ public final class Trainer {
             if (packed.rows() == 0) {
                 throw new IllegalArgumentException("there are no rows to evaluate on");
             }
-            Trainer trainer = new Trainer(new TrainingParams(), cluster);
-            return trainer.evaluate(jsc, packed, model.network(), model.scaling(), model.weights());
+            return evaluate(jsc, packed, model.network(), model.scaling(), model.weights(), cluster.aggregationDepth());
         } catch (Exception e) {
             throw unwrap(e);
         } finally {
