@@ -1,9 +1,10 @@
 package io.sparkmlp;
 
+import io.sparkmlp.train.SparkSetup;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
-/** One shared local Spark session for the tests: UI off, Kryo with registration required. */
+/** One shared local Spark session for the tests: UI off, sparkmlp's Spark settings (Kryo with registration required). */
 public final class SparkTestSession {
 
     private static SparkSession session;
@@ -23,9 +24,8 @@ public final class SparkTestSession {
                     .set("spark.sql.shuffle.partitions", "4")
                     .set("spark.driver.host", "127.0.0.1")
                     .set("spark.driver.bindAddress", "127.0.0.1")
-                    .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                    .set("spark.kryo.registrationRequired", "true")
-                    .set("spark.kryo.registrator", "io.sparkmlp.train.KryoRegistrations");
+                    .set("spark.kryo.registrationRequired", "true");
+            SparkSetup.withDefaults(conf); // the settings sparkmlp ships: Kryo, its registrator, broadcast tuning
             session = SparkSession.builder().config(conf).getOrCreate();
             if (!hookAdded) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

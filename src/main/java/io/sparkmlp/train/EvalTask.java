@@ -6,19 +6,18 @@ import io.sparkmlp.nn.Workspace;
 import java.util.Collections;
 import java.util.Iterator;
 import org.apache.spark.api.java.function.Function2;
-import org.apache.spark.broadcast.Broadcast;
 
-/** Loss and correct predictions of the broadcast weights over every row of a partition, in chunks. */
+/** Loss and correct predictions of the shared weights over every row of a partition, in chunks. */
 final class EvalTask implements Function2<Integer, Iterator<Block>, Iterator<GradientSum>> {
 
     private static final long serialVersionUID = 1L;
     private static final int CHUNK = 256;
 
-    private final Broadcast<float[]> weights;
+    private final SharedWeights weights;
     private final Network network;
     private final InputScaling scaling;
 
-    EvalTask(Broadcast<float[]> weights, Network network, InputScaling scaling) {
+    EvalTask(SharedWeights weights, Network network, InputScaling scaling) {
         this.weights = weights;
         this.network = network;
         this.scaling = scaling;
@@ -28,6 +27,7 @@ final class EvalTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
     public Iterator<GradientSum> call(Integer partition, Iterator<Block> blocks) {
         long started = System.nanoTime();
         float[] w = weights.value();
+        long fetched = System.nanoTime();
         TaskBuffers buffers = TaskBuffers.get();
         double lossSum = 0;
         long count = 0;
@@ -49,6 +49,7 @@ final class EvalTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
             }
         }
         return Collections.singletonList(
-                new GradientSum(partition, null, lossSum, count, correct, System.nanoTime() - started)).iterator();
+                new GradientSum(partition, null, lossSum, count, correct, fetched - started,
+                        System.nanoTime() - fetched)).iterator();
     }
 }

@@ -5,7 +5,7 @@ import java.io.Serializable;
 /**
  * What partitions {@code [first, end)} contributed to one step or one evaluation: the summed
  * gradient (null for evaluation, or when no rows took part), summed loss, row count, correct
- * predictions, and the slowest task's compute time.
+ * predictions, and the slowest task's broadcast-fetch and compute times.
  */
 public final class GradientSum implements Serializable {
 
@@ -18,14 +18,17 @@ public final class GradientSum implements Serializable {
     long count;
     long correct;
     long maxComputeNanos;
+    long maxFetchNanos;
 
-    GradientSum(int partition, float[] gradient, double lossSum, long count, long correct, long computeNanos) {
+    GradientSum(int partition, float[] gradient, double lossSum, long count, long correct, long fetchNanos,
+                long computeNanos) {
         this.first = partition;
         this.end = partition + 1;
         this.gradient = gradient;
         this.lossSum = lossSum;
         this.count = count;
         this.correct = correct;
+        this.maxFetchNanos = fetchNanos;
         this.maxComputeNanos = computeNanos;
     }
 
@@ -44,6 +47,7 @@ public final class GradientSum implements Serializable {
         count += other.count;
         correct += other.correct;
         maxComputeNanos = Math.max(maxComputeNanos, other.maxComputeNanos);
+        maxFetchNanos = Math.max(maxFetchNanos, other.maxFetchNanos);
     }
 
     public float[] gradient() {
@@ -62,7 +66,13 @@ public final class GradientSum implements Serializable {
         return correct;
     }
 
+    /** The slowest task's time in the kernel and the unpacking of its rows, once the weights are in hand. */
     public long maxComputeNanos() {
         return maxComputeNanos;
+    }
+
+    /** The slowest task's time to get the broadcast weights. */
+    public long maxFetchNanos() {
+        return maxFetchNanos;
     }
 }

@@ -77,7 +77,7 @@ public final class OrderedSum implements Serializable {
     /** The sum over every partition; fails if some partition's result is missing. */
     public GradientSum total() {
         if (partitions == 0) {
-            return new GradientSum(0, null, 0, 0, 0, 0);
+            return new GradientSum(0, null, 0, 0, 0, 0, 0);
         }
         if (size != 1 || pending[0].first != 0) {
             throw new IllegalStateException("results for some of the " + partitions + " partitions are missing: holding "

@@ -4,6 +4,8 @@ import io.sparkmlp.nn.Rng;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -26,6 +28,7 @@ public final class PackedData {
 
     private static final Logger LOG = LoggerFactory.getLogger(PackedData.class);
     static final long SPLIT_STREAM = 0x5B117;
+    private static final AtomicBoolean LINEAGE_HINT_GIVEN = new AtomicBoolean();
 
     private final JavaRDD<Block> blocks;
     private final long[] partitionRows;
@@ -69,11 +72,32 @@ public final class PackedData {
         JavaRDD<Block> blocks = selected.javaRDD()
                 .mapPartitionsWithIndex((partition, rowsIn) -> packPartition(partition, rowsIn, features, classes), true)
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        truncateLineage(blocks);
         try {
             return new PackedData(blocks, rowCounts(blocks));
         } catch (RuntimeException e) {
             blocks.unpersist(false); // a bad row failed the packing job: drop what the other partitions cached
             throw e;
+        }
+    }
+
+    /**
+     * Marks cached blocks so that the job that first fills the cache also cuts their lineage. Every
+     * step's task binary carries the RDD's lineage, and deserialising the SQL plan behind a DataFrame
+     * took about 1 ms per task here, once per step. A local master keeps the blocks in its own block
+     * manager, so a local checkpoint (the cached blocks themselves) loses nothing; on a cluster the
+     * lineage is cut only by a reliable checkpoint, when the context has a checkpoint directory, so
+     * that a lost executor's partitions can still be rebuilt.
+     */
+    private static void truncateLineage(JavaRDD<Block> blocks) {
+        SparkContext sc = blocks.context();
+        if (sc.isLocal()) {
+            blocks.rdd().localCheckpoint();
+        } else if (sc.getCheckpointDir().isDefined()) {
+            blocks.checkpoint();
+        } else if (!LINEAGE_HINT_GIVEN.getAndSet(true)) {
+            LOG.info("no checkpoint directory set: the packed data keeps its lineage, which every step's tasks"
+                    + " deserialise; SparkContext.setCheckpointDir(...) makes steps cheaper");
         }
     }
 
@@ -180,6 +204,11 @@ public final class PackedData {
                 (p, it) -> select(it, seed, starts[p], fraction, false), true).persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<Block> validation = blocks.mapPartitionsWithIndex(
                 (p, it) -> select(it, seed, starts[p], fraction, true), true).persist(StorageLevel.MEMORY_AND_DISK());
+        if (blocks.context().isLocal()) {
+            // a reliable checkpoint of the blocks already keeps these lineages short
+            train.rdd().localCheckpoint();
+            validation.rdd().localCheckpoint();
+        }
         PackedData[] result = {new PackedData(train, trainRows), new PackedData(validation, validationRows)};
         try {
             train.count();

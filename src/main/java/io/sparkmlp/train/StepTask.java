@@ -6,7 +6,6 @@ import io.sparkmlp.nn.Workspace;
 import java.util.Collections;
 import java.util.Iterator;
 import org.apache.spark.api.java.function.Function2;
-import org.apache.spark.broadcast.Broadcast;
 
 /**
  * One partition's part of one SGD step. The step's global mini-batch is the window
@@ -18,7 +17,7 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
 
     private static final long serialVersionUID = 1L;
 
-    private final Broadcast<float[]> weights;
+    private final SharedWeights weights;
     private final Network network;
     private final InputScaling scaling;
     private final long seed;
@@ -28,7 +27,7 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
     private final int trainRows;
     private final long[] partitionStarts;
 
-    StepTask(Broadcast<float[]> weights, Network network, InputScaling scaling, long seed, int epoch, int step,
+    StepTask(SharedWeights weights, Network network, InputScaling scaling, long seed, int epoch, int step,
              int batchSize, int trainRows, long[] partitionStarts) {
         this.weights = weights;
         this.network = network;
@@ -45,6 +44,7 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
     public Iterator<GradientSum> call(Integer partition, Iterator<Block> blocks) {
         long started = System.nanoTime();
         float[] w = weights.value();
+        long fetched = System.nanoTime();
         int[] order = TaskBuffers.epochOrder(seed, epoch, trainRows);
         int from = step * batchSize;
         int to = Math.min(from + batchSize, trainRows);
@@ -82,6 +82,7 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
             start = end;
         }
         return Collections.singletonList(
-                new GradientSum(partition, gradient, lossSum, count, correct, System.nanoTime() - started)).iterator();
+                new GradientSum(partition, gradient, lossSum, count, correct, fetched - started,
+                        System.nanoTime() - fetched)).iterator();
     }
 }

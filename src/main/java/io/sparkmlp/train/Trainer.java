@@ -13,7 +13,6 @@ import java.util.function.Consumer;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
@@ -53,7 +52,17 @@ public final class Trainer {
     public TrainingResult fit(Dataset<Row> train, Dataset<Row> validation, String labelCol, String featuresCol) {
         Layout layout = params.layout();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
-        LOG.info("training {} on BLAS {}; {}", layout, Network.blas().getClass().getSimpleName(), params);
+        String blas = Network.blas().getClass().getSimpleName();
+        String blasThreads = System.getenv("OPENBLAS_NUM_THREADS");
+        LOG.info("training {} on BLAS {} (OPENBLAS_NUM_THREADS={}), weights {}; {}", layout, blas, blasThreads,
+                SharedWeights.inProcess(jsc, SharedWeights.inProcessAllowed(jsc))
+                        ? "handed over in-process (local master)" : "broadcast", params);
+        if (jsc.sc().isLocal() && !"1".equals(blasThreads) && !blas.startsWith("Java")) {
+            // Spark already runs one task per core; OpenBLAS threads on top of that oversubscribe the cores
+            LOG.warn("OPENBLAS_NUM_THREADS is {}, not 1: native BLAS threads compete with Spark's tasks"
+                    + " (a step's compute measured 7x slower here); export OPENBLAS_NUM_THREADS=1 before starting the JVM",
+                    blasThreads == null ? "unset" : blasThreads);
+        }
         PackedData trainData = null;
         PackedData validationData = null;
         try {
@@ -142,13 +151,7 @@ public final class Trainer {
                             + " mean loss over %d rows is %s at learning rate %.4g; lower the learning rate",
                             epoch + 1, step + 1, steps, total.count(), total.lossSum() / total.count(), rate));
                 }
-                float[] gradient = total.gradient();
-                float inverseCount = 1f / total.count();
-                // g = Σg / n
-                for (int i = 0; i < gradient.length; i++) {
-                    gradient[i] *= inverseCount;
-                }
-                sgd.step(weights, gradient, rate);
+                update(sgd, weights, total, rate);
                 lossSum += total.lossSum();
                 correct += total.correct();
                 count += total.count();
@@ -183,38 +186,44 @@ public final class Trainer {
                 trainData.rows(), validationData == null ? 0 : validationData.rows(), samplesSeen, cumulativeSeconds);
     }
 
+    /** Averages the summed gradient over the step's rows and takes the momentum step. */
+    static void update(MomentumSgd sgd, float[] weights, GradientSum total, double rate) {
+        float[] gradient = total.gradient();
+        float inverseCount = 1f / total.count();
+        // g = Σg / n
+        for (int i = 0; i < gradient.length; i++) {
+            gradient[i] *= inverseCount;
+        }
+        sgd.step(weights, gradient, rate);
+    }
+
     /**
      * One step's work on the cluster: broadcast the weights, let every partition compute the summed
      * gradient of its share of the global mini-batch, and sum the shares.
      */
     GradientSum gradientSum(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
                             float[] weights, int epoch, int step) {
-        Broadcast<float[]> broadcast = jsc.broadcast(weights);
-        try {
-            return sum(data, new StepTask(broadcast, network, scaling, params.seed(), epoch, step, params.batchSize(),
-                    (int) data.rows(), data.partitionStarts()), cluster.aggregationDepth());
-        } finally {
-            broadcast.destroy();
+        try (SharedWeights shared = SharedWeights.share(jsc, weights)) {
+            return sum(data, stepTask(shared, data, network, scaling, epoch, step), cluster.aggregationDepth());
         }
     }
 
+    StepTask stepTask(SharedWeights shared, PackedData data, Network network, InputScaling scaling, int epoch,
+                      int step) {
+        return new StepTask(shared, network, scaling, params.seed(), epoch, step, params.batchSize(),
+                (int) data.rows(), data.partitionStarts());
+    }
+
     /** Runs one task per partition and sums the results in a fixed order. */
-    private static GradientSum sum(PackedData data, Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task,
-                                   int depth) {
-        return data.blocks()
-                .mapPartitionsWithIndex(task, true)
-                .treeAggregate(new OrderedSum(data.numPartitions()), OrderedSum::add, OrderedSum::merge, depth)
-                .total();
+    static GradientSum sum(PackedData data, Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task, int depth) {
+        return PartitionSums.sum(data, task, depth, null);
     }
 
     private static Evaluation evaluate(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
                                        float[] weights, int depth) {
-        Broadcast<float[]> broadcast = jsc.broadcast(weights);
-        try {
-            GradientSum total = sum(data, new EvalTask(broadcast, network, scaling), depth);
+        try (SharedWeights shared = SharedWeights.share(jsc, weights)) {
+            GradientSum total = sum(data, new EvalTask(shared, network, scaling), depth);
             return new Evaluation(total.lossSum() / total.count(), total.correct() / (double) total.count(), total.count());
-        } finally {
-            broadcast.destroy();
         }
     }
 

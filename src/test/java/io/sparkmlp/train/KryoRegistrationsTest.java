@@ -32,14 +32,16 @@ class KryoRegistrationsTest {
     void resultsAndBlocksRoundTripWithRegistrationRequired() {
         SerializerInstance serializer = kryo(true);
         OrderedSum sum = new OrderedSum(3);
-        sum.add(new GradientSum(0, new float[] {1f, 2f}, 0.5, 4, 3, 10));
-        sum.add(new GradientSum(2, null, 0.25, 2, 1, 20));
+        sum.add(new GradientSum(0, new float[] {1f, 2f}, 0.5, 4, 3, 1, 10));
+        sum.add(new GradientSum(2, null, 0.25, 2, 1, 2, 20));
         OrderedSum back = roundTrip(serializer, sum);
-        back.add(new GradientSum(1, new float[] {3f, 4f}, 0.25, 2, 2, 5));
+        back.add(new GradientSum(1, new float[] {3f, 4f}, 0.25, 2, 2, 3, 5));
         GradientSum total = back.total();
         assertArrayEquals(new float[] {4f, 6f}, total.gradient());
         assertEquals(8, total.count());
         assertEquals(6, total.correct());
+        assertEquals(3, total.maxFetchNanos());
+        assertEquals(20, total.maxComputeNanos());
 
         Block.Builder builder = new Block.Builder(3);
         builder.add(2, new double[] {0, 1, 128 / 255.0});
@@ -61,6 +63,6 @@ class KryoRegistrationsTest {
     @Test
     void withoutTheRegistratorKryoRefusesOurClasses() {
         assertThrows(IllegalArgumentException.class,
-                () -> roundTrip(kryo(false), new GradientSum(0, new float[1], 0, 1, 0, 0)));
+                () -> roundTrip(kryo(false), new GradientSum(0, new float[1], 0, 1, 0, 0, 0)));
     }
 }

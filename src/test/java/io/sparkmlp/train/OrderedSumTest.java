@@ -21,7 +21,7 @@ class OrderedSumTest {
             // values of very different magnitudes, so that the order of addition matters
             g[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(8) - 4));
         }
-        return new GradientSum(partition, g, rng.nextDouble(), 10 + partition, partition, partition * 100L);
+        return new GradientSum(partition, g, rng.nextDouble(), 10 + partition, partition, partition * 7L, partition * 100L);
     }
 
     private static GradientSum sumInOrder(List<Integer> order, int partitions, boolean viaMerge) {
@@ -43,6 +43,7 @@ class OrderedSumTest {
             GradientSum reference = sumInOrder(order, partitions, false);
             assertEquals(partitions * 10L + partitions * (partitions - 1) / 2, reference.count());
             assertEquals((partitions - 1) * 100L, reference.maxComputeNanos());
+            assertEquals((partitions - 1) * 7L, reference.maxFetchNanos());
             Random shuffler = new Random(partitions);
             for (int trial = 0; trial < 20; trial++) {
                 Collections.shuffle(order, shuffler);

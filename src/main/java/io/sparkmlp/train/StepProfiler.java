@@ -1,0 +1,197 @@
+package io.sparkmlp.train;
+
+import io.sparkmlp.nn.InputScaling;
+import io.sparkmlp.nn.Network;
+import io.sparkmlp.optim.MomentumSgd;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Measures where a training step's time goes, against the latency of an empty Spark job over the
+ * same partitions measured in the same run. Empty jobs and steps alternate, so both see the same
+ * background load. A step is split into:
+ * <ul>
+ * <li>broadcast: creating and destroying the weights' broadcast on the driver, plus the slowest
+ * task's fetch of it;</li>
+ * <li>compute: the slowest task's unpacking of its rows and its gradient kernel;</li>
+ * <li>aggregation: merging the partial sums (in the tasks and on the driver);</li>
+ * <li>update: averaging the gradient and the momentum step on the driver;</li>
+ * <li>scheduling: the rest of the step's wall time: submitting the job, shipping and deserialising
+ * the task closures, launching the tasks and bringing their results back.</li>
+ * </ul>
+ * The overhead is the step's wall time minus the slowest task's compute.
+ */
+public final class StepProfiler {
+
+    private static final ClassTag<BoxedUnit> UNIT_TAG = ClassTag$.MODULE$.apply(BoxedUnit.class);
+
+    private StepProfiler() {
+    }
+
+    /**
+     * The empty job's task: does nothing. The job goes through the same {@code runJob} path as a step
+     * (a named function, a driver-side handler), so the two differ only in what a step does.
+     */
+    private static final class NoTask
+            implements scala.Function2<TaskContext, scala.collection.Iterator<Integer>, BoxedUnit>, Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public BoxedUnit apply(TaskContext context, scala.collection.Iterator<Integer> rows) {
+            return BoxedUnit.UNIT;
+        }
+    }
+
+    /** Median, 90th percentile and mean of one quantity, in milliseconds. */
+    public record Stats(double medianMs, double p90Ms, double meanMs) {
+        static Stats of(long[] nanos) {
+            long[] sorted = nanos.clone();
+            Arrays.sort(sorted);
+            double mean = Arrays.stream(sorted).average().orElse(Double.NaN);
+            return new Stats(percentile(sorted, 0.5) / 1e6, percentile(sorted, 0.9) / 1e6, mean / 1e6);
+        }
+
+        private static double percentile(long[] sorted, double q) {
+            if (sorted.length == 0) {
+                return Double.NaN;
+            }
+            return sorted[(int) Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
+        }
+
+        public Map<String, Object> toMap() {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("median_ms", medianMs);
+            map.put("p90_ms", p90Ms);
+            map.put("mean_ms", meanMs);
+            return map;
+        }
+    }
+
+    /** What {@link #profile} measured; every figure over the same {@code steps} alternating rounds. */
+    public record Profile(String transport, int steps, int partitions, int batchSize, Stats emptyJob, Stats step, Stats broadcast,
+                          Stats compute, Stats aggregation, Stats update, Stats scheduling, Stats overhead) {
+
+        /** Median step overhead over median empty-job latency. */
+        public double overheadRatio() {
+            return overhead.medianMs() / emptyJob.medianMs();
+        }
+
+        public Map<String, Object> toMap() {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("weights_transport", transport);
+            map.put("steps", steps);
+            map.put("partitions", partitions);
+            map.put("batch_size", batchSize);
+            map.put("empty_job", emptyJob.toMap());
+            map.put("step", step.toMap());
+            map.put("broadcast", broadcast.toMap());
+            map.put("compute", compute.toMap());
+            map.put("aggregation", aggregation.toMap());
+            map.put("update", update.toMap());
+            map.put("scheduling", scheduling.toMap());
+            map.put("overhead", overhead.toMap());
+            map.put("overhead_over_empty_job", overheadRatio());
+            return map;
+        }
+    }
+
+    /**
+     * Packs {@code train} as the trainer does and profiles {@code steps} steps of {@code params}
+     * (after {@code warmup} unmeasured ones, for the JIT), each preceded by an empty job.
+     *
+     * @param inProcessAllowed false forces the weights through a Spark broadcast even under a local master
+     */
+    public static Profile profile(Dataset<Row> train, String labelCol, String featuresCol, TrainingParams params,
+                                  ClusterParams cluster, int warmup, int steps, boolean inProcessAllowed) {
+        Objects.requireNonNull(train, "train");
+        if (warmup < 0 || steps < 1) {
+            throw new IllegalArgumentException("need warmup >= 0 and steps >= 1, got warmup " + warmup + ", steps " + steps);
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+        Network network = new Network(params.layout(), params.activation());
+        PackedData data = PackedData.pack(train, labelCol, featuresCol, params.layout().inputSize(),
+                params.layout().outputSize(), cluster.partitions());
+        try {
+            InputScaling scaling = InputScaling.IDENTITY;
+            if (params.standardize()) {
+                double[] moments = data.meanAndStd();
+                scaling = InputScaling.standardize(moments[0], moments[1]);
+            }
+            return run(jsc, data, network, scaling, params, cluster, warmup, steps, inProcessAllowed);
+        } catch (Exception e) {
+            throw Trainer.unwrap(e);
+        } finally {
+            data.unpersist();
+        }
+    }
+
+    private static Profile run(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
+                               TrainingParams params, ClusterParams cluster, int warmup, int steps,
+                               boolean inProcessAllowed) {
+        Trainer trainer = new Trainer(params, cluster);
+        float[] weights = network.initialParameters(params.seed(), params.initialization());
+        MomentumSgd sgd = new MomentumSgd(network.layout(), params.momentum(), params.nesterov(), params.weightDecay());
+        int rows = (int) data.rows();
+        int stepsPerEpoch = (rows + params.batchSize() - 1) / params.batchSize();
+        RDD<Integer> empty = jsc.parallelize(List.<Integer>of(), data.numPartitions()).rdd();
+        scala.Function2<Object, BoxedUnit, BoxedUnit> ignore = (partition, nothing) -> BoxedUnit.UNIT;
+        LongAdder mergeNanos = new LongAdder();
+        long[] emptyJob = new long[steps];
+        long[] wall = new long[steps];
+        long[] broadcast = new long[steps];
+        long[] compute = new long[steps];
+        long[] aggregation = new long[steps];
+        long[] update = new long[steps];
+        long[] scheduling = new long[steps];
+        long[] overhead = new long[steps];
+        double rate = params.scaledLearningRate();
+        String transport = SharedWeights.inProcess(jsc, inProcessAllowed) ? "in-process" : "broadcast";
+        for (int round = -warmup; round < steps; round++) {
+            long emptyStart = System.nanoTime();
+            empty.sparkContext().runJob(empty, new NoTask(), ignore, UNIT_TAG);
+            long emptyNanos = System.nanoTime() - emptyStart;
+
+            int globalStep = round + warmup;
+            int epoch = globalStep / stepsPerEpoch;
+            int step = globalStep % stepsPerEpoch;
+            mergeNanos.reset();
+            long t0 = System.nanoTime();
+            SharedWeights shared = SharedWeights.share(jsc, weights, inProcessAllowed);
+            long t1 = System.nanoTime();
+            GradientSum total = PartitionSums.sum(data, trainer.stepTask(shared, data, network, scaling, epoch, step),
+                    cluster.aggregationDepth(), mergeNanos);
+            long t2 = System.nanoTime();
+            shared.close();
+            long t3 = System.nanoTime();
+            Trainer.update(sgd, weights, total, rate);
+            long t4 = System.nanoTime();
+            if (round < 0) {
+                continue;
+            }
+            emptyJob[round] = emptyNanos;
+            wall[round] = t4 - t0;
+            broadcast[round] = (t1 - t0) + (t3 - t2) + total.maxFetchNanos();
+            compute[round] = total.maxComputeNanos();
+            aggregation[round] = mergeNanos.sum();
+            update[round] = t4 - t3;
+            scheduling[round] = wall[round] - broadcast[round] - compute[round] - aggregation[round] - update[round];
+            overhead[round] = wall[round] - compute[round];
+        }
+        return new Profile(transport, steps, data.numPartitions(), params.batchSize(), Stats.of(emptyJob), Stats.of(wall),
+                Stats.of(broadcast), Stats.of(compute), Stats.of(aggregation), Stats.of(update), Stats.of(scheduling),
+                Stats.of(overhead));
+    }
+}

@@ -1,0 +1,153 @@
+package io.sparkmlp.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkmlp.SparkTestSession;
+import io.sparkmlp.TestData;
+import io.sparkmlp.nn.Activation;
+import io.sparkmlp.nn.InputScaling;
+import io.sparkmlp.nn.Network;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/** The one Spark job of a step: how its weights travel, how its sums come back, what its tasks carry. */
+class StepJobTest {
+
+    private final SparkSession spark = SparkTestSession.get();
+    private final JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+    private static TrainingParams smallParams() {
+        return new TrainingParams().layers(6, 8, 3).activation(Activation.TANH).epochs(2).batchSize(32)
+                .learningRate(0.1).schedule("constant").momentum(0.9).seed(5).standardize(false);
+    }
+
+    @Test
+    void aTreeLevelIsAddedExactlyWhereSparksTreeAggregateAddsOne() {
+        // Spark: scale = max(ceil(P^(1/depth)), 2); a level while P > scale + ceil(P / scale)
+        assertFalse(PartitionSums.treeAddsLevels(1, 2));
+        assertFalse(PartitionSums.treeAddsLevels(2, 2));
+        assertFalse(PartitionSums.treeAddsLevels(5, 2)); // scale 3: 5 > 3 + 2 is false
+        assertTrue(PartitionSums.treeAddsLevels(6, 2)); // scale 3: 6 > 3 + 2
+        assertTrue(PartitionSums.treeAddsLevels(16, 2));
+        assertFalse(PartitionSums.treeAddsLevels(64, 1)); // depth 1: everything goes straight to the driver
+        assertTrue(PartitionSums.treeAddsLevels(64, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PartitionSums.treeAddsLevels(4, 0));
+        assertTrue(e.getMessage().contains("got 0"), e.getMessage());
+    }
+
+    @Test
+    void theDirectJobAndTheTreeAggregateGiveBitIdenticalSums() {
+        List<Row> rows = TestData.blobs(400, 6, 3, 1.0, 21);
+        TrainingParams params = smallParams().batchSize(400);
+        Network network = new Network(params.layout(), params.activation());
+        float[] weights = network.initialParameters(8, params.initialization());
+        PackedData data = PackedData.pack(TestData.frame(spark, rows, 8), "label", "features", 6, 3, 0);
+        try {
+            Trainer trainer = new Trainer(params, new ClusterParams());
+            GradientSum[] sums = new GradientSum[2];
+            int[] depths = {1, 2}; // 8 partitions: straight to the driver at depth 1, a tree at depth 2
+            for (int i = 0; i < 2; i++) {
+                assertEquals(i == 1, PartitionSums.treeAddsLevels(8, depths[i]));
+                try (SharedWeights shared = SharedWeights.share(jsc, weights)) {
+                    sums[i] = PartitionSums.sum(data, trainer.stepTask(shared, data, network, InputScaling.IDENTITY, 0, 0),
+                            depths[i], null);
+                }
+            }
+            assertEquals(400, sums[0].count());
+            assertEquals(sums[0].count(), sums[1].count());
+            assertEquals(sums[0].lossSum(), sums[1].lossSum());
+            assertArrayEquals(sums[0].gradient(), sums[1].gradient());
+        } finally {
+            data.unpersist();
+        }
+    }
+
+    @Test
+    void underALocalMasterTheTasksReadTheDriversArrayAndABroadcastGivesTheSameValues() {
+        float[] weights = {1f, 2f, 3f};
+        try (SharedWeights inProcess = SharedWeights.share(jsc, weights, true)) {
+            assertSame(weights, inProcess.value());
+        }
+        try (SharedWeights broadcast = SharedWeights.share(jsc, weights, false)) {
+            assertArrayEquals(weights, broadcast.value());
+        }
+        SharedWeights closed = SharedWeights.share(jsc, weights, true);
+        closed.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, closed::value);
+        assertTrue(e.getMessage().contains(SharedWeights.IN_PROCESS_KEY), e.getMessage());
+    }
+
+    @Test
+    void trainingWithTheWeightsBroadcastGivesBitIdenticalWeightsToTheInProcessHandOver() {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(300, 6, 3, 1.0, 4), 3);
+        float[] inProcess = new Trainer(smallParams(), new ClusterParams()).fit(data, null, "label", "features")
+                .model().weights();
+        jsc.setLocalProperty(SharedWeights.IN_PROCESS_KEY, "false");
+        float[] broadcast;
+        try {
+            assertFalse(SharedWeights.inProcess(jsc, SharedWeights.inProcessAllowed(jsc)));
+            broadcast = new Trainer(smallParams(), new ClusterParams()).fit(data, null, "label", "features")
+                    .model().weights();
+            jsc.setLocalProperty(SharedWeights.IN_PROCESS_KEY, "perhaps");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SharedWeights.inProcessAllowed(jsc));
+            assertTrue(e.getMessage().contains("'perhaps'"), e.getMessage());
+        } finally {
+            jsc.setLocalProperty(SharedWeights.IN_PROCESS_KEY, null);
+        }
+        assertNotSame(inProcess, broadcast);
+        assertArrayEquals(inProcess, broadcast);
+    }
+
+    @Test
+    void packedDataUnderALocalMasterHasItsLineageCutSoStepsDoNotCarryTheQueryPlan() {
+        PackedData data = PackedData.pack(TestData.frame(spark, TestData.blobs(90, 6, 3, 1.0, 2), 3),
+                "label", "features", 6, 3, 0);
+        try {
+            assertTrue(data.blocks().rdd().isCheckpointed(), data.blocks().rdd().toDebugString());
+            PackedData[] parts = data.split(3, 0.2);
+            try {
+                for (PackedData part : parts) {
+                    assertTrue(part.blocks().rdd().isCheckpointed(), part.blocks().rdd().toDebugString());
+                    assertEquals(part.rows(), part.blocks().map(Block::rows).reduce(Integer::sum).longValue());
+                }
+            } finally {
+                parts[0].unpersist();
+                parts[1].unpersist();
+            }
+        } finally {
+            data.unpersist();
+        }
+    }
+
+    @Test
+    void theStepProfileSplitsEachStepIntoPartsThatAddUpToItsWallTime() {
+        Dataset<Row> frame = TestData.frame(spark, TestData.blobs(256, 6, 3, 1.0, 6), 2);
+        for (boolean inProcessAllowed : new boolean[] {true, false}) {
+            StepProfiler.Profile profile = StepProfiler.profile(frame, "label", "features", smallParams(),
+                    new ClusterParams(), 2, 12, inProcessAllowed);
+            assertEquals(inProcessAllowed ? "in-process" : "broadcast", profile.transport());
+            assertEquals(12, profile.steps());
+            assertEquals(2, profile.partitions());
+            assertTrue(profile.emptyJob().medianMs() > 0, "empty job " + profile.emptyJob());
+            assertTrue(profile.compute().medianMs() > 0, "compute " + profile.compute());
+            assertTrue(profile.step().medianMs() >= profile.compute().medianMs(), profile.toMap().toString());
+            // the parts of a step are measured separately per step, so their means add up to the mean step
+            double parts = profile.broadcast().meanMs() + profile.compute().meanMs() + profile.aggregation().meanMs()
+                    + profile.update().meanMs() + profile.scheduling().meanMs();
+            assertEquals(profile.step().meanMs(), parts, 1e-6 * profile.step().meanMs(), profile.toMap().toString());
+            assertEquals(profile.overhead().medianMs() / profile.emptyJob().medianMs(), profile.overheadRatio(), 1e-12);
+            assertEquals(profile.transport(), profile.toMap().get("weights_transport"));
+        }
+    }
+}
