@@ -146,6 +146,7 @@ public final class TrainApp {
             putNumber(e, "validation_accuracy", m.validationAccuracy());
             e.put("learning_rate", m.learningRate());
             e.put("seconds", m.trainSeconds());
+            e.put("elapsed_seconds", m.elapsedSeconds());
         }
         try (OutputStream out = file.getFileSystem(hadoop).create(file, true)) {
             out.write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));

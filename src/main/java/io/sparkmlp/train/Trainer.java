@@ -50,6 +50,7 @@ public final class Trainer {
      * {@link TrainingParams#validationFraction} of {@code train}, else not at all.
      */
     public TrainingResult fit(Dataset<Row> train, Dataset<Row> validation, String labelCol, String featuresCol) {
+        long fitStart = System.nanoTime();
         Layout layout = params.layout();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
         String blas = Network.blas().getClass().getSimpleName();
@@ -83,7 +84,7 @@ public final class Trainer {
                 scaling = InputScaling.standardize(moments[0], moments[1]);
                 LOG.info("standardising inputs with mean {} and standard deviation {}", moments[0], moments[1]);
             }
-            return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling);
+            return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fitStart);
         } catch (Exception e) {
             throw unwrap(e);
         } finally {
@@ -119,7 +120,7 @@ public final class Trainer {
     }
 
     private TrainingResult loop(JavaSparkContext jsc, PackedData trainData, PackedData validationData, Network network,
-                                InputScaling scaling) {
+                                InputScaling scaling, long fitStart) {
         Layout layout = network.layout();
         float[] weights = network.initialParameters(params.seed(), params.initialization());
         MomentumSgd sgd = new MomentumSgd(layout, params.momentum(), params.nesterov(), params.weightDecay());
@@ -136,6 +137,7 @@ public final class Trainer {
         int epochsWithoutGain = 0;
         boolean stoppedEarly = false;
         double cumulativeSeconds = 0;
+        long validationNanos = 0;
         long samplesSeen = 0;
         for (int epoch = 0; epoch < params.epochs(); epoch++) {
             long epochStart = System.nanoTime();
@@ -156,14 +158,17 @@ public final class Trainer {
                 correct += total.correct();
                 count += total.count();
             }
-            double seconds = (System.nanoTime() - epochStart) / 1e9;
+            long epochEnd = System.nanoTime();
+            double seconds = (epochEnd - epochStart) / 1e9;
             cumulativeSeconds += seconds;
             samplesSeen += count;
+            double elapsed = (epochEnd - fitStart - validationNanos) / 1e9;
             Evaluation validation = validationData == null ? null
                     : evaluate(jsc, validationData, network, scaling, weights, cluster.aggregationDepth());
+            validationNanos += System.nanoTime() - epochEnd;
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / count, correct / (double) count,
                     validation == null ? Double.NaN : validation.loss(),
-                    validation == null ? Double.NaN : validation.accuracy(), rate, seconds, cumulativeSeconds);
+                    validation == null ? Double.NaN : validation.accuracy(), rate, seconds, cumulativeSeconds, elapsed);
             history.add(metrics);
             onEpoch.accept(metrics);
             if (validation != null) {

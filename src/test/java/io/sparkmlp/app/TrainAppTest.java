@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkmlp.SparkTestSession;
-import io.sparkmlp.data.IdxImages;
-import io.sparkmlp.data.IdxWriter;
-import io.sparkmlp.nn.Rng;
+import io.sparkmlp.TinyMnist;
 import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
 import io.sparkmlp.train.TrainingResult;
@@ -26,28 +24,8 @@ class TrainAppTest {
     @TempDir
     Path dir;
 
-    /** Four MNIST-format files of 4x4 images whose class shows as a bright row: easy to learn. */
     private static void writeTinyMnist(Path folder, int trainCount, int testCount) throws Exception {
-        Files.createDirectories(folder);
-        writeSplit(folder, "train", trainCount, 1, true);
-        writeSplit(folder, "t10k", testCount, 2, false);
-    }
-
-    private static void writeSplit(Path folder, String prefix, int count, long seed, boolean gzip) throws Exception {
-        Rng rng = new Rng(seed);
-        byte[] pixels = new byte[count * 16];
-        byte[] labels = new byte[count];
-        for (int i = 0; i < count; i++) {
-            int label = rng.nextInt(3);
-            labels[i] = (byte) label;
-            for (int k = 0; k < 16; k++) {
-                int value = k / 4 == label ? 200 + rng.nextInt(56) : rng.nextInt(60);
-                pixels[i * 16 + k] = (byte) value;
-            }
-        }
-        String suffix = gzip ? ".gz" : "";
-        IdxWriter.writeImages(folder.resolve(prefix + "-images-idx3-ubyte" + suffix), new IdxImages(count, 4, 4, pixels), gzip);
-        IdxWriter.writeLabels(folder.resolve(prefix + "-labels-idx1-ubyte" + suffix), labels, gzip);
+        TinyMnist.write(folder, trainCount, testCount);
     }
 
     @Test

@@ -113,6 +113,22 @@ class TrainerTest {
     }
 
     @Test
+    void theElapsedTimeOfAnEpochCountsPackingAndStepsButNotValidation() {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(200, 6, 3, 1.0, 10), 2);
+        Dataset<Row> validation = TestData.frame(spark, TestData.blobs(60, 6, 3, 1.0, 11), 2);
+        List<EpochMetrics> history = new Trainer(smallParams(), new ClusterParams()).fit(data, validation, "label",
+                "features").history();
+        double previous = 0;
+        for (EpochMetrics m : history) {
+            // packing comes before the first step, so the elapsed time runs ahead of the steps' own time
+            assertTrue(m.elapsedSeconds() > m.cumulativeTrainSeconds(), m.toString());
+            // and between two epochs it grows by at least the later epoch's steps
+            assertTrue(m.elapsedSeconds() - previous >= m.trainSeconds(), m.toString());
+            previous = m.elapsedSeconds();
+        }
+    }
+
+    @Test
     void xorIsLearned() {
         List<Row> xor = new ArrayList<>();
         for (int copy = 0; copy < 8; copy++) {

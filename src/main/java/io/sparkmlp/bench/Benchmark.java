@@ -1,0 +1,520 @@
+package io.sparkmlp.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparkmlp.app.TrainOptions;
+import io.sparkmlp.data.IdxDataSource;
+import io.sparkmlp.data.MnistFiles;
+import io.sparkmlp.nn.Layout;
+import io.sparkmlp.nn.Network;
+import io.sparkmlp.train.ClusterParams;
+import io.sparkmlp.train.EpochMetrics;
+import io.sparkmlp.train.PackedData;
+import io.sparkmlp.train.SparkSetup;
+import io.sparkmlp.train.StepProfiler;
+import io.sparkmlp.train.Trainer;
+import io.sparkmlp.train.TrainingParams;
+import io.sparkmlp.train.TrainingResult;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * The performance benchmark, in one Spark session on one master: sparkmlp against Spark MLlib's
+ * {@code MultilayerPerceptronClassifier} (and the PyTorch reference when {@code torch} is
+ * installed) on the same cached Fashion-MNIST DataFrames, with the step-time breakdown, the BLAS
+ * rates, the cached bytes per row and the peak heap. Writes {@code bench.json} and {@code bench.md}
+ * to {@code --out}, and the table into the README between its bench markers when {@code --readme}
+ * names it. Run it with {@code submit/bench}, or spark-submit this class from the jar.
+ */
+public final class Benchmark {
+
+    static final String README_BEGIN = "<!-- bench:begin -->";
+    static final String README_END = "<!-- bench:end -->";
+
+    static final String USAGE = String.join("\n",
+            "usage: submit/bench [--master M] [--conf k=v]... [options] [training options]",
+            "",
+            "Trains sparkmlp and Spark MLlib's MultilayerPerceptronClassifier (same layers, same cached data, same master),",
+            "profiles sparkmlp's step against an empty Spark job, measures BLAS and the gradient kernel, the bytes each",
+            "trainer caches per row and the peak heap, runs the PyTorch reference when python3 has torch, and writes",
+            "bench.json and bench.md.",
+            "",
+            "  --out DIR                where bench.json and bench.md go (default out/bench)",
+            "  --readme FILE            put the Markdown table into FILE between " + README_BEGIN + " and " + README_END,
+            "  --mllib-iterations LIST  MLlib runs, each from scratch with this maxIter (default 10,25,50,100)",
+            "  --profile-steps N        steps profiled after --profile-warmup unmeasured ones (default 300, 50)",
+            "  --kernel-batch N         rows per task for the BLAS and kernel rates (default: batch / partitions)",
+            "  --torch-script FILE      the reference script (default: none; submit/bench passes shared/baselines/torch_mlp.py)",
+            "  --torch-python LIST      Pythons to try for torch (default python3,/usr/bin/python3)",
+            "  --torch-epochs N         epochs of the reference run (default 10)",
+            "",
+            "Training options (--data, --preset, --epochs, --batch-size, ...) are submit/train's; the default preset is",
+            "conf/fashion-mnist-fast.properties. The reference PyTorch run uses batch 128, learning rate 0.05, the",
+            "preset's momentum, standardised inputs.");
+
+    private static final Map<String, String> BENCH_DEFAULTS = Map.of(
+            "out", "out/bench",
+            "mllib-iterations", "10,25,50,100",
+            "profile-steps", "300",
+            "profile-warmup", "50",
+            "torch-python", "python3,/usr/bin/python3",
+            "torch-epochs", "10");
+
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) {
+        Map<String, String> bench = new LinkedHashMap<>(BENCH_DEFAULTS);
+        List<String> training = new ArrayList<>();
+        try {
+            split(args, bench, training);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sparkmlp bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (bench.containsKey("help")) {
+            System.out.println(USAGE);
+            return;
+        }
+        SparkSession spark = SparkSession.builder().appName("sparkmlp-bench")
+                .config(SparkSetup.withDefaults(new SparkConf())).getOrCreate();
+        int status = 0;
+        try {
+            run(spark, bench, TrainOptions.parse(training.toArray(String[]::new)), System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sparkmlp bench: " + e.getMessage());
+            status = 2;
+        } catch (Exception e) {
+            System.err.println("sparkmlp bench: " + e);
+            e.printStackTrace();
+            status = 1;
+        } finally {
+            spark.stop();
+        }
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Separates the benchmark's own options from the training options, which go on to {@link TrainOptions}. */
+    static void split(String[] args, Map<String, String> bench, List<String> training) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                bench.put("help", "true");
+                continue;
+            }
+            String key = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
+            if (BENCH_DEFAULTS.containsKey(key) || key.equals("readme") || key.equals("kernel-batch")
+                    || key.equals("torch-script")) {
+                String value;
+                if (arg.contains("=")) {
+                    value = arg.substring(arg.indexOf('=') + 1);
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    throw new IllegalArgumentException("option --" + key + " needs a value");
+                }
+                bench.put(key, value);
+            } else {
+                training.add(arg);
+            }
+        }
+    }
+
+    /** The whole benchmark on a given session; returns what it writes to bench.json. */
+    public static Map<String, Object> run(SparkSession spark, Map<String, String> bench, TrainOptions options,
+                                          PrintStream console) throws IOException, InterruptedException {
+        int[] mllibIterations = positiveInts(bench.get("mllib-iterations"), "mllib-iterations");
+        int profileSteps = positiveInts(bench.get("profile-steps"), "profile-steps")[0];
+        int profileWarmup = Integer.parseInt(bench.get("profile-warmup"));
+        Path out = Path.of(bench.get("out"));
+        Files.createDirectories(out);
+
+        TrainingParams params = options.training();
+        Layout layout = params.layout();
+        int partitions = options.cluster().partitions() > 0 ? options.cluster().partitions()
+                : spark.sparkContext().defaultParallelism();
+        ClusterParams cluster = new ClusterParams().partitions(partitions)
+                .aggregationDepth(options.cluster().aggregationDepth());
+        String folder = options.data() != null ? options.data() : TrainOptions.DEFAULT_DATA;
+        MnistFiles files = MnistFiles.find(folder, spark.sparkContext().hadoopConfiguration());
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        Map<String, Object> environment = new LinkedHashMap<>();
+        environment.put("date", Instant.now().toString());
+        environment.put("master", spark.sparkContext().master());
+        environment.put("partitions", partitions);
+        environment.put("default_parallelism", spark.sparkContext().defaultParallelism());
+        environment.put("available_processors", Runtime.getRuntime().availableProcessors());
+        environment.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        environment.put("spark", spark.version());
+        environment.put("blas", Network.blas().getClass().getName());
+        environment.put("openblas_num_threads", String.valueOf(System.getenv("OPENBLAS_NUM_THREADS")));
+        environment.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+        environment.put("data", folder);
+        environment.put("sparkmlp_params", params.toString());
+        report.put("environment", environment);
+        console.printf("bench: %s on %s, %d partitions, BLAS %s, OPENBLAS_NUM_THREADS=%s%n", layout,
+                spark.sparkContext().master(), partitions, Network.blas().getClass().getSimpleName(),
+                System.getenv("OPENBLAS_NUM_THREADS"));
+
+        // the same cached DataFrames feed every trainer
+        long loadStart = System.nanoTime();
+        Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions).cache();
+        Dataset<Row> test = read(spark, files.testImages(), files.testLabels(), partitions).cache();
+        long trainRows = train.count();
+        long testRows = test.count();
+        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+        environment.put("train_rows", trainRows);
+        environment.put("test_rows", testRows);
+        console.printf("bench: %d training and %d test rows read and cached in %.1f s%n", trainRows, testRows, loadSeconds);
+
+        report.put("blas", measureBlas(layout, params, partitions, bench, console));
+        Map<String, Object> cache = new LinkedHashMap<>();
+        report.put("cache", cache);
+        double[] moments = measureSparkmlpCache(spark, train, layout, partitions, cache, console);
+        report.put("step_profile", profileSteps(train, params, cluster, profileWarmup, profileSteps, console));
+
+        Map<String, Object> sparkmlp = trainSparkmlp(spark, train, test, params, cluster, console);
+        report.put("sparkmlp", sparkmlp);
+        Map<String, Object> mllib = trainMllib(spark, train, test, layout, params.seed(), mllibIterations, moments,
+                trainRows, console);
+        report.put("mllib", mllib);
+        cache.put("mllib_bytes_per_row", mllib.get("cached_bytes_per_row"));
+        cache.put("mllib_over_sparkmlp", ((Number) mllib.get("cached_bytes_per_row")).doubleValue()
+                / ((Number) cache.get("sparkmlp_bytes_per_row")).doubleValue());
+
+        Map<String, Object> torch = runTorch(bench, folder, layout, params, partitions, out, console);
+        report.put("pytorch", torch);
+        report.put("targets", targets(report));
+
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(out.resolve("bench.json").toFile(), report);
+        String markdown = BenchReport.markdown(report);
+        Files.writeString(out.resolve("bench.md"), markdown, StandardCharsets.UTF_8);
+        console.println();
+        console.println(markdown);
+        console.println("bench: wrote " + out.resolve("bench.json") + " and " + out.resolve("bench.md"));
+        if (bench.containsKey("readme")) {
+            Path readme = Path.of(bench.get("readme"));
+            Files.writeString(readme, BenchReport.replaceBetweenMarkers(
+                    Files.readString(readme, StandardCharsets.UTF_8), README_BEGIN, README_END, markdown),
+                    StandardCharsets.UTF_8);
+            console.println("bench: updated the table in " + readme);
+        }
+        train.unpersist();
+        test.unpersist();
+        return report;
+    }
+
+    private static Dataset<Row> read(SparkSession spark, String images, String labels, int partitions) {
+        return spark.read().format(IdxDataSource.SHORT_NAME)
+                .option(IdxDataSource.LABELS, labels)
+                .option(IdxDataSource.NUM_PARTITIONS, partitions)
+                .load(images);
+    }
+
+    private static Map<String, Object> measureBlas(Layout layout, TrainingParams params, int partitions,
+                                                   Map<String, String> bench, PrintStream console) {
+        int perTask = bench.containsKey("kernel-batch") ? positiveInts(bench.get("kernel-batch"), "kernel-batch")[0]
+                : (params.batchSize() + partitions - 1) / partitions;
+        Network network = new Network(layout, params.activation());
+        List<BlasProbe.Rate> rates = BlasProbe.measureShapes(layout, perTask, 0.4);
+        double kernel = BlasProbe.kernelGflops(network, perTask, 1.5);
+        // the largest product by operations; among equals, the fastest, so the fraction is not flattered
+        BlasProbe.Rate largest = rates.stream().max((a, b) -> a.shape().flops() != b.shape().flops()
+                ? Long.compare(a.shape().flops(), b.shape().flops())
+                : Double.compare(a.sgemmGflops(), b.sgemmGflops())).orElseThrow();
+        List<Map<String, Object>> shapes = new ArrayList<>();
+        for (BlasProbe.Rate r : rates) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("shape", r.shape().describe());
+            s.put("flops", r.shape().flops());
+            s.put("sgemm_gflops", r.sgemmGflops());
+            s.put("dgemm_gflops", r.dgemmGflops());
+            shapes.add(s);
+            console.printf("bench: %-36s sgemm %6.1f GFLOP/s  dgemm %6.1f GFLOP/s%n", r.shape().describe(),
+                    r.sgemmGflops(), r.dgemmGflops());
+        }
+        Map<String, Object> blas = new LinkedHashMap<>();
+        blas.put("implementation", Network.blas().getClass().getName());
+        blas.put("rows_per_task", perTask);
+        blas.put("shapes", shapes);
+        blas.put("largest_shape", largest.shape().describe());
+        blas.put("largest_sgemm_gflops", largest.sgemmGflops());
+        blas.put("largest_dgemm_gflops", largest.dgemmGflops());
+        blas.put("kernel_flops", BlasProbe.kernelFlops(layout, perTask));
+        blas.put("kernel_gflops", kernel);
+        blas.put("kernel_fraction_of_largest_sgemm", kernel / largest.sgemmGflops());
+        console.printf("bench: gradient kernel at %d rows: %.1f GFLOP/s, %.0f%% of sgemm's %.1f on its largest product%n",
+                perTask, kernel, 100 * kernel / largest.sgemmGflops(), largest.sgemmGflops());
+        return blas;
+    }
+
+    /** Packs the training rows as the trainer does and reads what the cache holds; returns the pixels' mean and std. */
+    private static double[] measureSparkmlpCache(SparkSession spark, Dataset<Row> train, Layout layout, int partitions,
+                                                 Map<String, Object> cache, PrintStream console) {
+        PackedData packed;
+        long bytes;
+        double[] moments;
+        try (Meter meter = Meter.start(spark.sparkContext())) {
+            packed = PackedData.pack(train, "label", "features", layout.inputSize(), layout.outputSize(), partitions);
+            meter.sample();
+            moments = packed.meanAndStd();
+            bytes = meter.peakCachedBytes();
+        }
+        packed.unpersist();
+        double perRow = bytes / (double) packed.rows();
+        cache.put("sparkmlp_bytes", bytes);
+        cache.put("sparkmlp_bytes_per_row", perRow);
+        console.printf("bench: sparkmlp caches %,d bytes for %,d rows: %.1f bytes a row%n", bytes, packed.rows(), perRow);
+        return moments;
+    }
+
+    private static List<Map<String, Object>> profileSteps(Dataset<Row> train, TrainingParams params, ClusterParams cluster,
+                                                          int warmup, int steps, PrintStream console) {
+        List<Map<String, Object>> profiles = new ArrayList<>();
+        boolean local = train.sparkSession().sparkContext().isLocal();
+        // the default first (in-process under a local master), then the broadcast every cluster uses
+        for (boolean inProcessAllowed : local ? new boolean[] {true, false} : new boolean[] {false}) {
+            StepProfiler.Profile p = StepProfiler.profile(train, "label", "features", params, cluster, warmup, steps,
+                    inProcessAllowed);
+            Map<String, Object> map = p.toMap();
+            map.put("default", inProcessAllowed || !local);
+            profiles.add(map);
+            console.printf(Locale.ROOT, "bench: step profile (%s weights, batch %d, %d steps, medians): empty job %.2f ms,"
+                            + " step %.2f ms = broadcast %.2f + compute %.2f + aggregation %.2f + update %.2f"
+                            + " + scheduling %.2f; overhead %.2f ms = %.2fx the empty job%n",
+                    p.transport(), p.batchSize(), p.steps(), p.emptyJob().medianMs(), p.step().medianMs(),
+                    p.broadcast().medianMs(), p.compute().medianMs(), p.aggregation().medianMs(), p.update().medianMs(),
+                    p.scheduling().medianMs(), p.overhead().medianMs(), p.overheadRatio());
+        }
+        return profiles;
+    }
+
+    private static Map<String, Object> trainSparkmlp(SparkSession spark, Dataset<Row> train, Dataset<Row> test,
+                                                     TrainingParams params, ClusterParams cluster, PrintStream console) {
+        List<Map<String, Object>> curve = new ArrayList<>();
+        Trainer trainer = new Trainer(params, cluster).onEpoch(m -> {
+            curve.add(point(m));
+            console.printf(Locale.ROOT, "bench: sparkmlp epoch %d: test accuracy %.4f after %.1f s (%.1f s of steps)%n",
+                    m.epoch(), m.validationAccuracy(), m.elapsedSeconds(), m.cumulativeTrainSeconds());
+        });
+        TrainingResult result;
+        Map<String, Object> sparkmlp = new LinkedHashMap<>();
+        try (Meter meter = Meter.start(spark.sparkContext())) {
+            // the test rows are the validation set: evaluated after every epoch, outside the timed steps
+            result = trainer.fit(train, test, "label", "features");
+            sparkmlp.put("peak_heap_bytes", meter.peakHeapBytes());
+            sparkmlp.put("peak_cached_bytes", meter.peakCachedBytes());
+        }
+        sparkmlp.put("params", params.toString());
+        sparkmlp.put("curve", curve);
+        sparkmlp.put("final_test_accuracy", curve.get(curve.size() - 1).get("test_accuracy"));
+        sparkmlp.put("best_test_accuracy", curve.stream().mapToDouble(p -> (double) p.get("test_accuracy")).max().orElseThrow());
+        sparkmlp.put("train_seconds", result.trainSeconds());
+        sparkmlp.put("elapsed_seconds", curve.get(curve.size() - 1).get("elapsed_s"));
+        sparkmlp.put("samples_per_second", result.samplesPerSecond());
+        return sparkmlp;
+    }
+
+    private static Map<String, Object> point(EpochMetrics m) {
+        Map<String, Object> point = new LinkedHashMap<>();
+        point.put("epoch", m.epoch());
+        point.put("elapsed_s", m.elapsedSeconds());
+        point.put("train_s", m.cumulativeTrainSeconds());
+        point.put("test_accuracy", m.validationAccuracy());
+        point.put("test_loss", m.validationLoss());
+        return point;
+    }
+
+    private static Map<String, Object> trainMllib(SparkSession spark, Dataset<Row> train, Dataset<Row> test, Layout layout,
+                                                  long seed, int[] iterations, double[] moments, long trainRows,
+                                                  PrintStream console) {
+        // MLlib gets the inputs sparkmlp trains on, standardised by the same two numbers, computed on the fly
+        // from the same cached rows (a user would put a scaler in the pipeline; without one L-BFGS does worse)
+        double mean = moments[0];
+        double std = moments[1];
+        Column standardized = org.apache.spark.ml.functions.array_to_vector(functions.transform(
+                org.apache.spark.ml.functions.vector_to_array(functions.col("features"), "float64"),
+                x -> x.minus(mean).divide(std)));
+        Dataset<Row> mllibTrain = train.select(functions.col("label"), standardized.as("features"));
+        Dataset<Row> mllibTest = test.select(functions.col("label"), standardized.as("features"));
+        MulticlassClassificationEvaluator accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy");
+        List<Map<String, Object>> curve = new ArrayList<>();
+        long peakHeap = 0;
+        long peakCached = 0;
+        for (int maxIter : iterations) {
+            MultilayerPerceptronClassifier mlpc = new MultilayerPerceptronClassifier()
+                    .setLayers(layout.sizes()).setMaxIter(maxIter).setSeed(seed);
+            MultilayerPerceptronClassificationModel model;
+            long start = System.nanoTime();
+            try (Meter meter = Meter.start(spark.sparkContext())) {
+                model = mlpc.fit(mllibTrain);
+                peakHeap = Math.max(peakHeap, meter.peakHeapBytes());
+                peakCached = Math.max(peakCached, meter.peakCachedBytes());
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double testAccuracy = accuracy.evaluate(model.transform(mllibTest));
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("max_iter", maxIter);
+            point.put("iterations", model.summary().totalIterations());
+            point.put("elapsed_s", seconds);
+            point.put("test_accuracy", testAccuracy);
+            curve.add(point);
+            console.printf(Locale.ROOT, "bench: MLlib maxIter %d (%d iterations): test accuracy %.4f after %.1f s of fit%n",
+                    maxIter, model.summary().totalIterations(), testAccuracy, seconds);
+        }
+        Map<String, Object> mllib = new LinkedHashMap<>();
+        mllib.put("estimator", "org.apache.spark.ml.classification.MultilayerPerceptronClassifier (l-bfgs, sigmoid hidden"
+                + " layers, blockSize 128), each maxIter fitted from scratch");
+        mllib.put("curve", curve);
+        mllib.put("best_test_accuracy", curve.stream().mapToDouble(p -> (double) p.get("test_accuracy")).max().orElseThrow());
+        mllib.put("final_test_accuracy", curve.get(curve.size() - 1).get("test_accuracy"));
+        mllib.put("peak_heap_bytes", peakHeap);
+        mllib.put("peak_cached_bytes", peakCached);
+        mllib.put("cached_bytes_per_row", peakCached / (double) trainRows);
+        console.printf("bench: MLlib cached %,d bytes at its peak: %.1f bytes a row%n", peakCached,
+                peakCached / (double) trainRows);
+        return mllib;
+    }
+
+    private static Map<String, Object> runTorch(Map<String, String> bench, String data, Layout layout,
+                                                TrainingParams params, int threads, Path out, PrintStream console)
+            throws IOException, InterruptedException {
+        Map<String, Object> torch = new LinkedHashMap<>();
+        String script = bench.get("torch-script");
+        if (script == null || !Files.isRegularFile(Path.of(script))) {
+            torch.put("skipped", script == null ? "no --torch-script given" : "no script at " + script);
+            console.println("bench: PyTorch reference skipped: " + torch.get("skipped"));
+            return torch;
+        }
+        String python = TorchBaseline.findPython(Arrays.asList(bench.get("torch-python").split(",")));
+        if (python == null) {
+            torch.put("skipped", "none of " + bench.get("torch-python") + " imports torch");
+            console.println("bench: PyTorch reference skipped: " + torch.get("skipped"));
+            return torch;
+        }
+        String arch = Arrays.stream(layout.sizes()).mapToObj(Integer::toString).reduce((a, b) -> a + "-" + b).orElseThrow();
+        int epochs = positiveInts(bench.get("torch-epochs"), "torch-epochs")[0];
+        JsonNode result = TorchBaseline.run(python, Path.of(script), data, arch, 0.05, params.momentum(), 128, epochs,
+                threads, out.resolve("torch.json"), console);
+        JsonNode summary = result.get("summary");
+        torch.put("python", python);
+        torch.put("args", "batch 128, learning rate 0.05, momentum " + params.momentum() + ", relu, standardised inputs, "
+                + epochs + " epochs, " + threads + " threads");
+        torch.put("final_test_accuracy", summary.get("final_test_acc").asDouble());
+        torch.put("best_test_accuracy", summary.get("best_test_acc").asDouble());
+        torch.put("median_s_per_epoch", summary.get("median_s_per_epoch").asDouble());
+        Map<String, Object> timeTo = new LinkedHashMap<>();
+        summary.get("time_to").fields().forEachRemaining(e -> timeTo.put(e.getKey(), e.getValue().get("train_s").asDouble()));
+        torch.put("time_to_train_s", timeTo);
+        return torch;
+    }
+
+    /** The targets, each with the figure measured in this run, the bound and whether it is met. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> targets(Map<String, Object> report) {
+        List<Map<String, Object>> targets = new ArrayList<>();
+        Map<String, Object> sparkmlp = (Map<String, Object>) report.get("sparkmlp");
+        Map<String, Object> mllib = (Map<String, Object>) report.get("mllib");
+        List<Map<String, Object>> ours = (List<Map<String, Object>>) sparkmlp.get("curve");
+        List<Map<String, Object>> theirs = (List<Map<String, Object>>) mllib.get("curve");
+        double mllibBest = (double) mllib.get("best_test_accuracy");
+        Double mllibTime = timeTo(theirs, mllibBest, "elapsed_s");
+        Double oursTime = timeTo(ours, mllibBest, "elapsed_s");
+        Double speedUp = mllibTime != null && oursTime != null ? mllibTime / oursTime : null;
+        targets.add(target(String.format(Locale.ROOT, "time to MLlib's best accuracy (%.4f): MLlib %s s / sparkmlp %s s",
+                mllibBest, seconds(mllibTime), seconds(oursTime)), speedUp, ">=", 10));
+        double lead = (double) sparkmlp.get("final_test_accuracy") - (double) mllib.get("best_test_accuracy");
+        targets.add(target("final test accuracy, sparkmlp minus MLlib's best (points)", 100 * lead, ">=", 3));
+
+        List<Map<String, Object>> profiles = (List<Map<String, Object>>) report.get("step_profile");
+        for (Map<String, Object> p : profiles) {
+            boolean isDefault = (boolean) p.get("default");
+            targets.add(target("step overhead / empty job, " + p.get("weights_transport") + " weights"
+                    + (isDefault ? "" : " (not the default here; informational)"),
+                    (double) p.get("overhead_over_empty_job"), "<=", isDefault ? 1.5 : Double.NaN));
+        }
+        Map<String, Object> blas = (Map<String, Object>) report.get("blas");
+        targets.add(target("gradient kernel GFLOP/s / sgemm GFLOP/s of its largest product ("
+                + blas.get("largest_shape") + ")", (double) blas.get("kernel_fraction_of_largest_sgemm"), ">=", 0.6));
+        Map<String, Object> cache = (Map<String, Object>) report.get("cache");
+        targets.add(target("cached bytes per training row, MLlib / sparkmlp", (double) cache.get("mllib_over_sparkmlp"),
+                ">=", 6));
+        Map<String, Object> torch = (Map<String, Object>) report.get("pytorch");
+        if (torch.containsKey("time_to_train_s")) {
+            Double theirsTo88 = ((Map<String, Double>) torch.get("time_to_train_s")).get("0.88");
+            Double oursTo88 = timeTo(ours, 0.88, "train_s");
+            Double ratio = theirsTo88 != null && oursTo88 != null ? oursTo88 / theirsTo88 : null;
+            targets.add(target(String.format(Locale.ROOT, "time to 0.88 test accuracy (training seconds): sparkmlp %s s /"
+                    + " PyTorch %s s", seconds(oursTo88), seconds(theirsTo88)), ratio, "<=", 3));
+        }
+        return targets;
+    }
+
+    /** The time of the first point of {@code curve} at or above {@code accuracy}, or null. */
+    static Double timeTo(List<Map<String, Object>> curve, double accuracy, String timeKey) {
+        for (Map<String, Object> point : curve) {
+            if ((double) point.get("test_accuracy") >= accuracy) {
+                return ((Number) point.get(timeKey)).doubleValue();
+            }
+        }
+        return null;
+    }
+
+    private static String seconds(Double value) {
+        return value == null ? "(not reached)" : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private static Map<String, Object> target(String what, Double measured, String comparison, double bound) {
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("target", what);
+        target.put("measured", measured);
+        target.put("comparison", comparison);
+        target.put("bound", Double.isNaN(bound) ? null : bound);
+        Boolean met = null;
+        if (!Double.isNaN(bound)) {
+            met = measured != null && (comparison.equals(">=") ? measured >= bound : measured <= bound);
+        }
+        target.put("met", met);
+        return target;
+    }
+
+    private static int[] positiveInts(String list, String option) {
+        try {
+            int[] values = Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+            for (int v : values) {
+                if (v < 1) {
+                    throw new IllegalArgumentException("--" + option + " takes positive integers, got " + v);
+                }
+            }
+            return values;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + option + " takes positive integers separated by commas, got '"
+                    + list + "'", e);
+        }
+    }
+}
