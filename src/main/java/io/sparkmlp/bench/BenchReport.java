@@ -25,8 +25,13 @@ final class BenchReport {
                 env.get("date"), env.get("master"), env.get("partitions"), env.get("available_processors"),
                 simpleName((String) env.get("blas")), env.get("openblas_num_threads"), env.get("spark"), env.get("java"),
                 env.get("train_rows"), env.get("test_rows")));
+        Map<String, Object> scaled = (Map<String, Object>) report.get("mllib_standardized");
         md.append("sparkmlp: `").append(sparkmlp.get("params")).append("`. MLlib: ").append(mllib.get("estimator"))
-                .append(", on the same inputs standardised by the same mean and std.");
+                .append(", on the same cached DataFrame (").append(mllib.get("inputs")).append(")");
+        if (scaled != null) {
+            md.append("; for reference also on inputs standardised as sparkmlp standardises them");
+        }
+        md.append('.');
         if (torch.containsKey("args")) {
             md.append(" PyTorch: ").append(torch.get("args")).append('.');
         }
@@ -54,6 +59,12 @@ final class BenchReport {
         md.append(row("peak driver heap in use while training (MiB, garbage included)",
                 mib(sparkmlp.get("peak_heap_bytes")), mib(mllib.get("peak_heap_bytes")), ""));
 
+        if (scaled != null) {
+            md.append(row("MLlib on standardised inputs: best test accuracy, after seconds", "",
+                    num(scaled.get("best_test_accuracy"), 4) + " after " + num(Benchmark.timeTo(
+                            (List<Map<String, Object>>) scaled.get("curve"), (double) scaled.get("best_test_accuracy"),
+                            "elapsed_s"), 1), ""));
+        }
         md.append("\n| target (ratios from this run) | measured | bound | met |\n|---|---|---|---|\n");
         for (Map<String, Object> t : (List<Map<String, Object>>) report.get("targets")) {
             Object met = t.get("met");

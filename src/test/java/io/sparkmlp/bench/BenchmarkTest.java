@@ -103,7 +103,7 @@ class BenchmarkTest {
         Path readme = dir.resolve("README.md");
         Files.writeString(readme, "intro\n" + Benchmark.README_BEGIN + "\nstale\n" + Benchmark.README_END + "\nend\n");
         Map<String, String> bench = new LinkedHashMap<>(Map.of("out", dir.resolve("out").toString(),
-                "mllib-iterations", "2,6", "profile-steps", "4", "profile-warmup", "1",
+                "mllib-iterations", "2,6", "mllib-standardized-iterations", "3", "profile-steps", "4", "profile-warmup", "1",
                 "torch-python", "python3", "torch-epochs", "1", "readme", readme.toString()));
         TrainOptions options = TrainOptions.parse("--data", dir.resolve("data").toString(), "--layers", "16,8,3",
                 "--epochs", "3", "--batch-size", "32", "--learning-rate", "0.1", "--partitions", "2");
@@ -119,6 +119,9 @@ class BenchmarkTest {
         assertEquals(3, json.get("sparkmlp").get("curve").size());
         assertEquals(2, json.get("mllib").get("curve").size());
         assertEquals(6, json.get("mllib").get("curve").get(1).get("max_iter").asInt());
+        assertEquals("pixels as read", json.get("mllib").get("inputs").asText());
+        assertEquals(1, json.get("mllib_standardized").get("curve").size());
+        assertEquals("standardised inputs", json.get("mllib_standardized").get("inputs").asText());
         // both trainers cached their training rows, and MLlib's doubles take more room than sparkmlp's bytes
         double ours = json.get("cache").get("sparkmlp_bytes_per_row").asDouble();
         double theirs = json.get("cache").get("mllib_bytes_per_row").asDouble();
@@ -140,6 +143,6 @@ class BenchmarkTest {
                 updated);
         assertFalse(updated.contains("stale"), updated);
         assertTrue(updated.contains(table.trim()), updated);
-        assertTrue(console.toString().contains("bench: MLlib maxIter 6"), console.toString());
+        assertTrue(console.toString().contains("bench: MLlib (pixels as read) maxIter 6"), console.toString());
     }
 }
