@@ -15,14 +15,16 @@ import scala.runtime.BoxedUnit;
  * Runs one task per partition of the packed data and sums their results in partition order
  * ({@link OrderedSum}): the one Spark job of a training step or an evaluation.
  *
- * <p>When a tree of partial sums would not add a level (Spark's {@code treeAggregate} rule for the
- * given depth: at most about {@code 2·depth√P} partitions, so always with a handful of partitions),
- * the job is a single {@code runJob} over the cached blocks with a named function and a driver-side
+ * <p>Under a local master, and on a cluster when a tree of partial sums would not add a level
+ * (Spark's {@code treeAggregate} rule for the given depth: at most about {@code 2·depth√P}
+ * partitions, so always with a handful of partitions), the job is a single {@code runJob} over the cached blocks with a named function and a driver-side
  * result handler. That skips what {@code mapPartitions} plus {@code treeAggregate} plus {@code fold}
  * cost on every step: three more closures, each read back from its class file by Spark's closure
  * cleaner (the largest driver cost of a small step, measured with JFR), and two more RDDs in every
- * task binary. With more partitions the sums travel up Spark's {@code treeAggregate} tree as before,
- * so the driver receives {@code depth√P} of them instead of {@code P}.
+ * task binary. On a cluster with more partitions the sums travel up Spark's {@code treeAggregate}
+ * tree, so the driver receives {@code depth√P} of them instead of {@code P}; in local mode that tree
+ * only added a shuffle stage per step (measured on 16 partitions: a second stage of 4 tasks writing
+ * and reading 16 gradients through shuffle files every step).
  */
 final class PartitionSums {
 
@@ -38,8 +40,16 @@ final class PartitionSums {
      */
     static GradientSum sum(PackedData data, Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task, int depth,
                            LongAdder mergeNanos) {
+        // under a local master every result is already in the driver's JVM: a tree level would only add a shuffle
+        boolean tree = !data.blocks().context().isLocal() && treeAddsLevels(data.numPartitions(), depth);
+        return sum(data, task, depth, mergeNanos, tree);
+    }
+
+    /** As above, through {@code treeAggregate} when {@code tree}, else one direct job. */
+    static GradientSum sum(PackedData data, Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task, int depth,
+                           LongAdder mergeNanos, boolean tree) {
         int partitions = data.numPartitions();
-        if (treeAddsLevels(partitions, depth)) {
+        if (tree) {
             return data.blocks()
                     .mapPartitionsWithIndex(task, true)
                     .treeAggregate(new OrderedSum(partitions), OrderedSum::add, (a, b) -> {

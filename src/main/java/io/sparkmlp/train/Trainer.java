@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Synchronous data-parallel SGD with momentum. Rows are packed once into cached blocks; every step
- * the driver broadcasts the weights, each partition computes the summed gradient of its share of
- * the global mini-batch, {@code treeAggregate} brings the sums back (added in a fixed order, see
- * {@link OrderedSum}), and the driver divides by the global count, takes the momentum step and
- * destroys the broadcast.
+ * the driver shares the weights (a broadcast, or in-process under a local master: {@link SharedWeights}),
+ * each partition computes the summed gradient of its share of the global mini-batch, one Spark job
+ * brings the sums back (added in a fixed order, see {@link PartitionSums} and {@link OrderedSum}),
+ * and the driver divides by the global count, takes the momentum step and releases the weights.
  */
 public final class Trainer {
 
