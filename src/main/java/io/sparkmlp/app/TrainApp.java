@@ -111,7 +111,8 @@ public final class TrainApp {
         return result;
     }
 
-    private static Dataset<Row> read(SparkSession spark, String images, String labels, int partitions) {
+    /** An IDX image file and its label file as a DataFrame of {@code label} and {@code features}, in {@code partitions}. */
+    public static Dataset<Row> read(SparkSession spark, String images, String labels, int partitions) {
         return spark.read().format(IdxDataSource.SHORT_NAME)
                 .option(IdxDataSource.LABELS, labels)
                 .option(IdxDataSource.NUM_PARTITIONS, partitions)

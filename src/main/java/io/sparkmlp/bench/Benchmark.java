@@ -3,8 +3,8 @@ package io.sparkmlp.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparkmlp.app.TrainApp;
 import io.sparkmlp.app.TrainOptions;
-import io.sparkmlp.data.IdxDataSource;
 import io.sparkmlp.data.MnistFiles;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
@@ -187,8 +187,8 @@ public final class Benchmark {
 
         // the same cached DataFrames feed every trainer
         long loadStart = System.nanoTime();
-        Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions).cache();
-        Dataset<Row> test = read(spark, files.testImages(), files.testLabels(), partitions).cache();
+        Dataset<Row> train = TrainApp.read(spark, files.trainImages(), files.trainLabels(), partitions).cache();
+        Dataset<Row> test = TrainApp.read(spark, files.testImages(), files.testLabels(), partitions).cache();
         long trainRows = train.count();
         long testRows = test.count();
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
@@ -238,13 +238,6 @@ public final class Benchmark {
         train.unpersist();
         test.unpersist();
         return report;
-    }
-
-    private static Dataset<Row> read(SparkSession spark, String images, String labels, int partitions) {
-        return spark.read().format(IdxDataSource.SHORT_NAME)
-                .option(IdxDataSource.LABELS, labels)
-                .option(IdxDataSource.NUM_PARTITIONS, partitions)
-                .load(images);
     }
 
     private static Map<String, Object> measureBlas(Layout layout, TrainingParams params, int partitions,
