@@ -38,7 +38,14 @@ public final class AugmentedFashion {
             System.err.println("usage: AugmentedFashion SOURCE_DIR OUT_DIR [COPIES (1-" + MAX_COPIES + ", default 135)]");
             System.exit(2);
         }
-        int copies = args.length == 3 ? Integer.parseInt(args[2]) : 135;
+        int copies;
+        try {
+            copies = args.length == 3 ? Integer.parseInt(args[2]) : 135;
+        } catch (NumberFormatException e) {
+            System.err.println("COPIES must be an integer in [1, " + MAX_COPIES + "], got '" + args[2] + "'");
+            System.exit(2);
+            return;
+        }
         long start = System.nanoTime();
         long rows = write(args[0], Path.of(args[1]), copies);
         System.out.printf("wrote %,d images to %s in %.1f s%n", rows, args[1], (System.nanoTime() - start) / 1e9);

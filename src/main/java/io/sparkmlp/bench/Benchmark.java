@@ -153,7 +153,7 @@ public final class Benchmark {
                                           PrintStream console) throws IOException, InterruptedException {
         int[] mllibIterations = positiveInts(bench.get("mllib-iterations"), "mllib-iterations");
         int profileSteps = positiveInts(bench.get("profile-steps"), "profile-steps")[0];
-        int profileWarmup = Integer.parseInt(bench.get("profile-warmup"));
+        int profileWarmup = nonNegativeInts(bench.get("profile-warmup"), "profile-warmup")[0];
         Path out = Path.of(bench.get("out"));
         Files.createDirectories(out);
 
@@ -207,8 +207,8 @@ public final class Benchmark {
         Map<String, Object> mllib = trainMllib(spark, train, test, layout, params.seed(), mllibIterations, null,
                 trainRows, console);
         report.put("mllib", mllib);
-        int[] standardizedIterations = Arrays.stream(bench.get("mllib-standardized-iterations").split(","))
-                .map(String::trim).mapToInt(Integer::parseInt).filter(i -> i > 0).toArray();
+        int[] standardizedIterations = Arrays.stream(nonNegativeInts(bench.get("mllib-standardized-iterations"),
+                "mllib-standardized-iterations")).filter(i -> i > 0).toArray();
         if (standardizedIterations.length > 0) {
             report.put("mllib_standardized", trainMllib(spark, train, test, layout, params.seed(), standardizedIterations,
                     moments, trainRows, console));
@@ -217,7 +217,8 @@ public final class Benchmark {
         cache.put("mllib_over_sparkmlp", ((Number) mllib.get("cached_bytes_per_row")).doubleValue()
                 / ((Number) cache.get("sparkmlp_bytes_per_row")).doubleValue());
 
-        Map<String, Object> torch = runTorch(bench, folder, layout, params, partitions, out, console);
+        Map<String, Object> torch = runTorch(bench, folder, layout, params, spark.sparkContext().defaultParallelism(),
+                out, console);
         report.put("pytorch", torch);
         report.put("targets", targets(report));
 
@@ -230,9 +231,13 @@ public final class Benchmark {
         console.println("bench: wrote " + out.resolve("bench.json") + " and " + out.resolve("bench.md"));
         if (bench.containsKey("readme")) {
             Path readme = Path.of(bench.get("readme"));
-            Files.writeString(readme, BenchReport.replaceBetweenMarkers(
-                    Files.readString(readme, StandardCharsets.UTF_8), README_BEGIN, README_END, markdown),
-                    StandardCharsets.UTF_8);
+            String text = Files.readString(readme, StandardCharsets.UTF_8);
+            try {
+                text = BenchReport.replaceBetweenMarkers(text, README_BEGIN, README_END, markdown);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(readme + ": " + e.getMessage(), e);
+            }
+            Files.writeString(readme, text, StandardCharsets.UTF_8);
             console.println("bench: updated the table in " + readme);
         }
         train.unpersist();
@@ -281,13 +286,27 @@ public final class Benchmark {
     private static double[] measureSparkmlpCache(SparkSession spark, Dataset<Row> train, Layout layout, int partitions,
                                                  Map<String, Object> cache, PrintStream console) {
         PackedData packed;
-        long bytes;
         double[] moments;
-        try (Meter meter = Meter.start(spark.sparkContext())) {
+        Meter meter = Meter.start(spark.sparkContext());
+        try {
             packed = PackedData.pack(train, "label", "features", layout.inputSize(), layout.outputSize(), partitions);
-            meter.sample();
             moments = packed.meanAndStd();
-            bytes = meter.peakCachedBytes();
+            // the storage figures reach the status store through the listener bus: wait for every partition
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (meter.peakCachedPartitions() < packed.numPartitions() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                meter.sample();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while measuring the cache", e);
+        } finally {
+            meter.close();
+        }
+        long bytes = meter.peakCachedBytes();
+        if (meter.peakCachedPartitions() < packed.numPartitions()) {
+            throw new IllegalStateException("Spark reported " + meter.peakCachedPartitions() + " of the "
+                    + packed.numPartitions() + " packed partitions as cached; the cache figure would be wrong");
         }
         packed.unpersist();
         double perRow = bytes / (double) packed.rows();
@@ -377,6 +396,8 @@ public final class Benchmark {
         List<Map<String, Object>> curve = new ArrayList<>();
         long peakHeap = 0;
         long peakCached = 0;
+        // one unrecorded fit first: sparkmlp runs after the BLAS probe and the step profile, so MLlib gets a warm JIT too
+        new MultilayerPerceptronClassifier().setLayers(layout.sizes()).setMaxIter(1).setSeed(seed).fit(mllibTrain);
         for (int maxIter : iterations) {
             MultilayerPerceptronClassifier mlpc = new MultilayerPerceptronClassifier()
                     .setLayers(layout.sizes()).setMaxIter(maxIter).setSeed(seed);
@@ -528,17 +549,26 @@ public final class Benchmark {
     }
 
     private static int[] positiveInts(String list, String option) {
+        return ints(list, option, 1, "positive integers");
+    }
+
+    private static int[] nonNegativeInts(String list, String option) {
+        return ints(list, option, 0, "integers >= 0");
+    }
+
+    private static int[] ints(String list, String option, int least, String what) {
+        int[] values;
         try {
-            int[] values = Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
-            for (int v : values) {
-                if (v < 1) {
-                    throw new IllegalArgumentException("--" + option + " takes positive integers, got " + v);
-                }
-            }
-            return values;
+            values = Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + option + " takes positive integers separated by commas, got '"
+            throw new IllegalArgumentException("--" + option + " takes " + what + " separated by commas, got '"
                     + list + "'", e);
         }
+        for (int v : values) {
+            if (v < least) {
+                throw new IllegalArgumentException("--" + option + " takes " + what + ", got " + v + " in '" + list + "'");
+            }
+        }
+        return values;
     }
 }

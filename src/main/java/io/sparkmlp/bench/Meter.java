@@ -47,7 +47,7 @@ final class Meter implements AutoCloseable {
     }
 
     /** Takes one sample now, on the caller's thread: the moment a phase knows its cache is full. */
-    void sample() {
+    synchronized void sample() {
         long heap = memory.getHeapMemoryUsage().getUsed();
         if (heap > peakHeapBytes) {
             peakHeapBytes = heap;

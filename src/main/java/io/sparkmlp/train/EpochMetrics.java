@@ -7,7 +7,8 @@ import java.io.Serializable;
  * measured with the weights of its step; validation figures use the weights at the epoch's end
  * (NaN when there is no validation data). {@code trainSeconds} and {@code cumulativeTrainSeconds}
  * count the steps only; {@code elapsedSeconds} is the wall time since {@code fit} began, packing
- * the data included and validation excluded: the time a user waits for these weights.
+ * the training and validation data included, the per-epoch validation passes excluded: the time a
+ * user waits for these weights.
  */
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double validationLoss,
                            double validationAccuracy, double learningRate, double trainSeconds,

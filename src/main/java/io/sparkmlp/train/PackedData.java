@@ -262,7 +262,18 @@ public final class PackedData {
         return rows;
     }
 
+    /** Drops the cached blocks, and the files of a reliable checkpoint if one was written. */
     public void unpersist() {
         blocks.unpersist(false);
+        scala.Option<String> checkpoint = blocks.rdd().getCheckpointFile();
+        if (checkpoint.isDefined()) {
+            // Spark keeps checkpoint files unless spark.cleaner.referenceTracking.cleanCheckpoints is set
+            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(checkpoint.get());
+            try {
+                path.getFileSystem(blocks.context().hadoopConfiguration()).delete(path, true);
+            } catch (java.io.IOException e) {
+                LOG.warn("could not delete the packed data's checkpoint {}: {}", path, e.toString());
+            }
+        }
     }
 }

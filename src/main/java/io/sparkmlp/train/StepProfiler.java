@@ -171,10 +171,15 @@ public final class StepProfiler {
             long t0 = System.nanoTime();
             SharedWeights shared = SharedWeights.share(jsc, weights, inProcessAllowed);
             long t1 = System.nanoTime();
-            GradientSum total = PartitionSums.sum(data, trainer.stepTask(shared, data, network, scaling, epoch, step),
-                    cluster.aggregationDepth(), mergeNanos);
-            long t2 = System.nanoTime();
-            shared.close();
+            long t2;
+            GradientSum total;
+            try {
+                total = PartitionSums.sum(data, trainer.stepTask(shared, data, network, scaling, epoch, step),
+                        cluster.aggregationDepth(), mergeNanos);
+            } finally {
+                t2 = System.nanoTime();
+                shared.close();
+            }
             long t3 = System.nanoTime();
             Trainer.update(sgd, weights, total, rate);
             long t4 = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.sparkmlp.train;
 
+import dev.ludovic.netlib.blas.NativeBLAS;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
@@ -58,7 +59,7 @@ public final class Trainer {
         LOG.info("training {} on BLAS {} (OPENBLAS_NUM_THREADS={}), weights {}; {}", layout, blas, blasThreads,
                 SharedWeights.inProcess(jsc, SharedWeights.inProcessAllowed(jsc))
                         ? "handed over in-process (local master)" : "broadcast", params);
-        if (jsc.sc().isLocal() && !"1".equals(blasThreads) && !blas.startsWith("Java")) {
+        if (jsc.sc().isLocal() && !"1".equals(blasThreads) && Network.blas() instanceof NativeBLAS) {
             // Spark already runs one task per core; OpenBLAS threads on top of that oversubscribe the cores
             LOG.warn("OPENBLAS_NUM_THREADS is {}, not 1: native BLAS threads compete with Spark's tasks"
                     + " (a step's compute measured 7x slower here); export OPENBLAS_NUM_THREADS=1 before starting the JVM",
