@@ -125,12 +125,7 @@ public final class StepProfiler {
         PackedData data = PackedData.pack(train, labelCol, featuresCol, params.layout().inputSize(),
                 params.layout().outputSize(), cluster.partitions());
         try {
-            InputScaling scaling = InputScaling.IDENTITY;
-            if (params.standardize()) {
-                double[] moments = data.meanAndStd();
-                scaling = InputScaling.standardize(moments[0], moments[1]);
-            }
-            return run(jsc, data, network, scaling, params, cluster, warmup, steps, inProcessAllowed);
+            return run(jsc, data, network, Trainer.inputScaling(data, params), params, cluster, warmup, steps, inProcessAllowed);
         } catch (Exception e) {
             throw Trainer.unwrap(e);
         } finally {

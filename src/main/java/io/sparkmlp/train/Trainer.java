@@ -56,9 +56,10 @@ public final class Trainer {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
         String blas = Network.blas().getClass().getSimpleName();
         String blasThreads = System.getenv("OPENBLAS_NUM_THREADS");
+        boolean inProcessAllowed = SharedWeights.inProcessAllowed(jsc); // read once: getConf() copies the conf
         LOG.info("training {} on BLAS {} (OPENBLAS_NUM_THREADS={}), weights {}; {}", layout, blas, blasThreads,
-                SharedWeights.inProcess(jsc, SharedWeights.inProcessAllowed(jsc))
-                        ? "handed over in-process (local master)" : "broadcast", params);
+                SharedWeights.inProcess(jsc, inProcessAllowed) ? "handed over in-process (local master)" : "broadcast",
+                params);
         if (jsc.sc().isLocal() && !"1".equals(blasThreads) && Network.blas() instanceof NativeBLAS) {
             // Spark already runs one task per core; OpenBLAS threads on top of that oversubscribe the cores
             LOG.warn("OPENBLAS_NUM_THREADS is {}, not 1: native BLAS threads compete with Spark's tasks"
@@ -79,13 +80,9 @@ public final class Trainer {
                 validationData = parts[1];
             }
             checkSizes(trainData, validationData);
-            InputScaling scaling = InputScaling.IDENTITY;
-            if (params.standardize()) {
-                double[] moments = trainData.meanAndStd();
-                scaling = InputScaling.standardize(moments[0], moments[1]);
-                LOG.info("standardising inputs with mean {} and standard deviation {}", moments[0], moments[1]);
-            }
-            return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fitStart);
+            InputScaling scaling = inputScaling(trainData, params);
+            return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fitStart,
+                    inProcessAllowed);
         } catch (Exception e) {
             throw unwrap(e);
         } finally {
@@ -121,7 +118,7 @@ public final class Trainer {
     }
 
     private TrainingResult loop(JavaSparkContext jsc, PackedData trainData, PackedData validationData, Network network,
-                                InputScaling scaling, long fitStart) {
+                                InputScaling scaling, long fitStart, boolean inProcessAllowed) {
         Layout layout = network.layout();
         float[] weights = network.initialParameters(params.seed(), params.initialization());
         MomentumSgd sgd = new MomentumSgd(layout, params.momentum(), params.nesterov(), params.weightDecay());
@@ -148,7 +145,7 @@ public final class Trainer {
             double rate = 0;
             for (int step = 0; step < steps; step++) {
                 rate = schedule.rate(epoch, (long) epoch * steps + step, totalSteps);
-                GradientSum total = gradientSum(jsc, trainData, network, scaling, weights, epoch, step);
+                GradientSum total = gradientSum(jsc, trainData, network, scaling, weights, epoch, step, inProcessAllowed);
                 if (!Double.isFinite(total.lossSum())) {
                     throw new TrainingDivergedException(String.format("training diverged at epoch %d, step %d of %d: the"
                             + " mean loss over %d rows is %s at learning rate %.4g; lower the learning rate",
@@ -192,6 +189,16 @@ public final class Trainer {
                 trainData.rows(), validationData == null ? 0 : validationData.rows(), samplesSeen, cumulativeSeconds);
     }
 
+    /** The training data's global mean and standard deviation as an input scaling when asked for, else none. */
+    static InputScaling inputScaling(PackedData trainData, TrainingParams params) {
+        if (!params.standardize()) {
+            return InputScaling.IDENTITY;
+        }
+        double[] moments = trainData.meanAndStd();
+        LOG.info("standardising inputs with mean {} and standard deviation {}", moments[0], moments[1]);
+        return InputScaling.standardize(moments[0], moments[1]);
+    }
+
     /** Averages the summed gradient over the step's rows and takes the momentum step. */
     static void update(MomentumSgd sgd, float[] weights, GradientSum total, double rate) {
         float[] gradient = total.gradient();
@@ -209,7 +216,12 @@ public final class Trainer {
      */
     GradientSum gradientSum(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
                             float[] weights, int epoch, int step) {
-        try (SharedWeights shared = SharedWeights.share(jsc, weights)) {
+        return gradientSum(jsc, data, network, scaling, weights, epoch, step, SharedWeights.inProcessAllowed(jsc));
+    }
+
+    private GradientSum gradientSum(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
+                                    float[] weights, int epoch, int step, boolean inProcessAllowed) {
+        try (SharedWeights shared = SharedWeights.share(jsc, weights, inProcessAllowed)) {
             return sum(data, stepTask(shared, data, network, scaling, epoch, step), cluster.aggregationDepth());
         }
     }
