@@ -22,8 +22,10 @@ SPARKMLP_JAVA_OPTIONS="--add-modules=jdk.incubator.vector \
 --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED \
 --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
 
-# Spark runs one task per core; BLAS threads on top of that would fight over the cores.
+# Spark runs one task per core; BLAS threads on top of that would fight over the cores. The bundled
+# OpenBLAS sets one thread itself; a system OpenBLAS needs both (the OpenMP build reads only OMP_).
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # SPARK_LOCAL_IP is not defaulted here: the scripts that run on loopback (cluster-up, and submit
 # and train for a loopback master) set it to 127.0.0.1 themselves, whatever the caller's value,
 # with SPARKMLP_LOOPBACK=1 so that bin/spark-class re-sets it after sourcing spark-env.sh.

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkmlp.data.IdxDataSource;
 import io.sparkmlp.data.MnistFiles;
+import io.sparkmlp.nn.Blas;
 import io.sparkmlp.nn.Network;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.Evaluation;
@@ -92,8 +93,8 @@ public final class TrainApp {
                 : spark.sparkContext().defaultParallelism();
         Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions);
         Dataset<Row> test = read(spark, files.testImages(), files.testLabels(), partitions);
-        console.printf("sparkmlp: %s on %s, %d partitions, BLAS %s%n", params.layout(), spark.sparkContext().master(),
-                partitions, Network.blas().getClass().getSimpleName());
+        console.printf("sparkmlp: %s on %s, %d partitions, %s%n", params.layout(), spark.sparkContext().master(),
+                partitions, Blas.report().describe());
         console.println("sparkmlp: " + params);
 
         Trainer trainer = new Trainer(params, options.cluster())
@@ -135,7 +136,8 @@ public final class TrainApp {
         summary.put("validation_rows", result.validationRows());
         summary.put("master", spark.sparkContext().master());
         summary.put("partitions", partitions);
-        summary.put("blas", Network.blas().getClass().getName());
+        Blas.Report blas = Blas.report();
+        summary.put("blas", blas.used().id() + " " + blas.version() + " " + blas.coreType() + " " + blas.implementation());
         summary.put("params", options.training().toString());
         ArrayNode history = summary.putArray("history");
         for (EpochMetrics m : result.history()) {

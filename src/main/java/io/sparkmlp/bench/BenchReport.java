@@ -23,7 +23,7 @@ final class BenchReport {
         md.append(String.format(Locale.ROOT, "Benchmark of %s: master `%s`, %s partitions, %s cores, BLAS `%s`,"
                         + " OPENBLAS_NUM_THREADS=%s, Spark %s, %s; %s training and %s test rows.%n%n",
                 env.get("date"), env.get("master"), env.get("partitions"), env.get("available_processors"),
-                simpleName((String) env.get("blas")), env.get("openblas_num_threads"), env.get("spark"), env.get("java"),
+                env.get("blas"), env.get("openblas_num_threads"), env.get("spark"), env.get("java"),
                 env.get("train_rows"), env.get("test_rows")));
         Map<String, Object> scaled = (Map<String, Object>) report.get("mllib_standardized");
         md.append("sparkmlp: `").append(sparkmlp.get("params")).append("`. MLlib: ").append(mllib.get("estimator"))
@@ -135,9 +135,5 @@ final class BenchReport {
 
     private static String percent(Object fraction) {
         return fraction instanceof Number n ? String.format(Locale.ROOT, "%.0f%%", 100 * n.doubleValue()) : "n/a";
-    }
-
-    private static String simpleName(String className) {
-        return className.substring(className.lastIndexOf('.') + 1);
     }
 }

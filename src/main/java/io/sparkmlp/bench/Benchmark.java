@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sparkmlp.app.TrainApp;
 import io.sparkmlp.app.TrainOptions;
 import io.sparkmlp.data.MnistFiles;
+import io.sparkmlp.nn.Blas;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
 import io.sparkmlp.train.ClusterParams;
@@ -175,15 +176,18 @@ public final class Benchmark {
         environment.put("available_processors", Runtime.getRuntime().availableProcessors());
         environment.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         environment.put("spark", spark.version());
-        environment.put("blas", Network.blas().getClass().getName());
+        Blas.Report blasReport = Blas.report();
+        environment.put("blas", blasReport.used().id() + " " + blasReport.version() + " " + blasReport.coreType()
+                + " " + blasReport.implementation());
+        environment.put("blas_library", blasReport.library());
         environment.put("openblas_num_threads", String.valueOf(System.getenv("OPENBLAS_NUM_THREADS")));
+        environment.put("omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
         environment.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
         environment.put("data", folder);
         environment.put("sparkmlp_params", params.toString());
         report.put("environment", environment);
-        console.printf("bench: %s on %s, %d partitions, BLAS %s, OPENBLAS_NUM_THREADS=%s%n", layout,
-                spark.sparkContext().master(), partitions, Network.blas().getClass().getSimpleName(),
-                System.getenv("OPENBLAS_NUM_THREADS"));
+        console.printf("bench: %s on %s, %d partitions, %s%n", layout, spark.sparkContext().master(), partitions,
+                blasReport.describe());
 
         // the same cached DataFrames feed every trainer
         long loadStart = System.nanoTime();

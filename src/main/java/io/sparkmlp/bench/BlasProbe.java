@@ -1,6 +1,7 @@
 package io.sparkmlp.bench;
 
 import dev.ludovic.netlib.blas.BLAS;
+import io.sparkmlp.nn.GemmShape;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
 import io.sparkmlp.nn.Workspace;
@@ -18,61 +19,40 @@ import java.util.SplittableRandom;
  */
 final class BlasProbe {
 
-    /** One matrix product: op(A) is m x k, op(B) is k x n, C is m x n. */
-    record Shape(String role, String transA, String transB, int m, int n, int k) {
-        long flops() {
-            return 2L * m * n * k;
-        }
-
-        String describe() {
-            return String.format("%s %s%s m=%d n=%d k=%d", role, transA, transB, m, n, k);
-        }
-    }
-
     /** A shape and its measured rates. */
-    record Rate(Shape shape, double sgemmGflops, double dgemmGflops) {
+    record Rate(GemmShape shape, double sgemmGflops, double dgemmGflops) {
     }
 
     private BlasProbe() {
     }
 
     /** The products {@link Network#lossAndGradient} makes for {@code batch} columns, in the order it makes them. */
-    static List<Shape> kernelShapes(Layout layout, int batch) {
-        List<Shape> shapes = new ArrayList<>();
-        for (int l = 0; l < layout.numLayers(); l++) {
-            shapes.add(new Shape("forward " + l, "N", "N", layout.size(l + 1), batch, layout.size(l)));
-        }
-        for (int l = layout.numLayers() - 1; l >= 0; l--) {
-            shapes.add(new Shape("weight gradient " + l, "N", "T", layout.size(l + 1), layout.size(l), batch));
-            if (l > 0) {
-                shapes.add(new Shape("input gradient " + l, "T", "N", layout.size(l), batch, layout.size(l + 1)));
-            }
-        }
-        return shapes;
+    static List<GemmShape> kernelShapes(Layout layout, int batch) {
+        return GemmShape.ofKernel(layout, batch);
     }
 
     /** Floating-point operations of one gradient kernel call: the sum of its products' 2mnk. */
     static long kernelFlops(Layout layout, int batch) {
-        return kernelShapes(layout, batch).stream().mapToLong(Shape::flops).sum();
+        return kernelShapes(layout, batch).stream().mapToLong(GemmShape::flops).sum();
     }
 
     /** The sgemm rate of each distinct shape, and the dgemm rate of each (for the float-against-double comparison). */
     static List<Rate> measureShapes(Layout layout, int batch, double secondsEach) {
-        Map<String, Shape> distinct = new LinkedHashMap<>();
-        for (Shape s : kernelShapes(layout, batch)) {
+        Map<String, GemmShape> distinct = new LinkedHashMap<>();
+        for (GemmShape s : kernelShapes(layout, batch)) {
             distinct.putIfAbsent(s.transA() + s.transB() + s.m() + "x" + s.n() + "x" + s.k(), s);
         }
         List<Rate> rates = new ArrayList<>();
-        for (Shape s : distinct.values()) {
+        for (GemmShape s : distinct.values()) {
             rates.add(new Rate(s, sgemmGflops(s, secondsEach), dgemmGflops(s, secondsEach)));
         }
         return rates;
     }
 
-    static double sgemmGflops(Shape s, double seconds) {
+    static double sgemmGflops(GemmShape s, double seconds) {
         BLAS blas = Network.blas();
-        int rowsA = s.transA().equals("N") ? s.m() : s.k();
-        int rowsB = s.transB().equals("N") ? s.k() : s.n();
+        int rowsA = s.rowsA();
+        int rowsB = s.rowsB();
         float[] a = randomFloats(s.m() * s.k(), 1);
         float[] b = randomFloats(s.k() * s.n(), 2);
         float[] c = new float[s.m() * s.n()];
@@ -80,10 +60,10 @@ final class BlasProbe {
         return s.flops() / timePerCall(product, seconds) / 1e9;
     }
 
-    static double dgemmGflops(Shape s, double seconds) {
+    static double dgemmGflops(GemmShape s, double seconds) {
         BLAS blas = Network.blas();
-        int rowsA = s.transA().equals("N") ? s.m() : s.k();
-        int rowsB = s.transB().equals("N") ? s.k() : s.n();
+        int rowsA = s.rowsA();
+        int rowsB = s.rowsB();
         double[] a = randomDoubles(s.m() * s.k(), 1);
         double[] b = randomDoubles(s.k() * s.n(), 2);
         double[] c = new double[s.m() * s.n()];

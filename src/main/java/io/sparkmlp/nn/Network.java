@@ -8,7 +8,7 @@ import java.util.Objects;
  * A multilayer perceptron: a {@link Layout}, one activation for every hidden layer, and a softmax
  * output with cross-entropy loss. It holds no weights: every method takes the flat parameter
  * array, so one network serves any number of weight vectors. Each layer is one {@code sgemm}
- * over the whole batch, through {@code dev.ludovic.netlib} BLAS (native OpenBLAS when present).
+ * over the whole batch, through {@code dev.ludovic.netlib} BLAS (the bundled OpenBLAS by default, see {@link Blas}).
  */
 public final class Network implements Serializable {
 
@@ -30,9 +30,9 @@ public final class Network implements Serializable {
         return hidden;
     }
 
-    /** The BLAS implementation in use (native when a system BLAS loads, else the Java one). */
+    /** The BLAS in use: the bundled OpenBLAS unless {@link Blas} was told otherwise or it failed its self-check. */
     public static BLAS blas() {
-        return BLAS.getInstance();
+        return Blas.get();
     }
 
     /** Fresh parameters: weights drawn by {@code init} from a stream fixed by (seed, layer); biases zero. */

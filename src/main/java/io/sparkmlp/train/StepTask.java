@@ -42,6 +42,7 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
 
     @Override
     public Iterator<GradientSum> call(Integer partition, Iterator<Block> blocks) {
+        BlasLog.logOnce(); // an executor's first task says which BLAS it runs on
         long started = System.nanoTime();
         float[] w = weights.value();
         long fetched = System.nanoTime();

@@ -1,6 +1,5 @@
 package io.sparkmlp.train;
 
-import dev.ludovic.netlib.blas.NativeBLAS;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
@@ -54,18 +53,11 @@ public final class Trainer {
         long fitStart = System.nanoTime();
         Layout layout = params.layout();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
-        String blas = Network.blas().getClass().getSimpleName();
-        String blasThreads = System.getenv("OPENBLAS_NUM_THREADS");
         boolean inProcessAllowed = SharedWeights.inProcessAllowed(jsc); // read once: getConf() copies the conf
-        LOG.info("training {} on BLAS {} (OPENBLAS_NUM_THREADS={}), weights {}; {}", layout, blas, blasThreads,
+        BlasLog.logOnce();
+        LOG.info("training {}, weights {}; {}", layout,
                 SharedWeights.inProcess(jsc, inProcessAllowed) ? "handed over in-process (local master)" : "broadcast",
                 params);
-        if (jsc.sc().isLocal() && !"1".equals(blasThreads) && Network.blas() instanceof NativeBLAS) {
-            // Spark already runs one task per core; OpenBLAS threads on top of that oversubscribe the cores
-            LOG.warn("OPENBLAS_NUM_THREADS is {}, not 1: native BLAS threads compete with Spark's tasks"
-                    + " (a step's compute measured 7x slower here); export OPENBLAS_NUM_THREADS=1 before starting the JVM",
-                    blasThreads == null ? "unset" : blasThreads);
-        }
         PackedData trainData = null;
         PackedData validationData = null;
         try {

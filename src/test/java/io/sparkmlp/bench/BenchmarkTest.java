@@ -12,6 +12,7 @@ import io.sparkmlp.SparkTestSession;
 import io.sparkmlp.TinyMnist;
 import io.sparkmlp.app.TrainOptions;
 import io.sparkmlp.nn.Activation;
+import io.sparkmlp.nn.GemmShape;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
 import java.io.ByteArrayOutputStream;
@@ -48,13 +49,13 @@ class BenchmarkTest {
 
     @Test
     void theKernelsProductsAreEveryLayersForwardWeightGradientAndInputGradientButTheFirstLayers() {
-        List<BlasProbe.Shape> shapes = BlasProbe.kernelShapes(new Layout(6, 8, 3), 4);
+        List<GemmShape> shapes = BlasProbe.kernelShapes(new Layout(6, 8, 3), 4);
         assertEquals(List.of(
-                new BlasProbe.Shape("forward 0", "N", "N", 8, 4, 6),
-                new BlasProbe.Shape("forward 1", "N", "N", 3, 4, 8),
-                new BlasProbe.Shape("weight gradient 1", "N", "T", 3, 8, 4),
-                new BlasProbe.Shape("input gradient 1", "T", "N", 8, 4, 3),
-                new BlasProbe.Shape("weight gradient 0", "N", "T", 8, 6, 4)), shapes);
+                new GemmShape("forward 0", "N", "N", 8, 4, 6),
+                new GemmShape("forward 1", "N", "N", 3, 4, 8),
+                new GemmShape("weight gradient 1", "N", "T", 3, 8, 4),
+                new GemmShape("input gradient 1", "T", "N", 8, 4, 3),
+                new GemmShape("weight gradient 0", "N", "T", 8, 6, 4)), shapes);
         // 2·4·(6·8 + 8·3) forward, the same for the weight gradients, 2·4·8·3 for the one input gradient
         assertEquals(576 + 576 + 192, BlasProbe.kernelFlops(new Layout(6, 8, 3), 4));
     }
