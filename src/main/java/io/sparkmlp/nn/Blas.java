@@ -206,7 +206,7 @@ public final class Blas {
             if (config.contains("USE_OPENMP") && !"1".equals(System.getenv("OMP_NUM_THREADS"))) {
                 warnings.add("the system OpenBLAS is the OpenMP build and OMP_NUM_THREADS is "
                         + (System.getenv("OMP_NUM_THREADS") == null ? "unset" : System.getenv("OMP_NUM_THREADS"))
-                        + ", not 1: every task's products open a team of all cores (measured 2x slower, and other bits);"
+                        + ", not 1: every task's products open a team of all cores (measured 2x slower here, and different bits);"
                         + " export OMP_NUM_THREADS=1 for the driver and set spark.executorEnv.OMP_NUM_THREADS=1");
             }
             return new String[] {config, core, String.valueOf(threads)};
