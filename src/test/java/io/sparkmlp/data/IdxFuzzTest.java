@@ -260,6 +260,7 @@ class IdxFuzzTest {
     void corruptedFilesReadThroughTheSparkSourceFailWithTheClearMessageInTheCauseChain() throws Exception {
         var spark = SparkTestSession.get();
         int refused = 0;
+        int fromTasks = 0; // refused inside a task, so wrapped in a SparkException, rather than on the driver
         for (Case c : cases(SPARK_CASES, SEED + 2)) {
             Path folder = Files.createDirectories(dir.resolve("spark-" + c.index()));
             String suffix = c.gzip() ? ".gz" : "";
@@ -301,7 +302,11 @@ class IdxFuzzTest {
             }
             assertTrue(clear.getMessage() != null && clear.getMessage().contains(corrupted),
                     c.name() + ": " + clear + " does not name " + corrupted);
+            fromTasks += thrown instanceof org.apache.spark.SparkException ? 1 : 0;
         }
         assertTrue(refused >= SPARK_CASES / 2, "only " + refused + " of " + SPARK_CASES + " files were refused");
+        assertTrue(fromTasks >= 1, "no corruption got past the driver's checks into a task; the sample tests too little");
+        System.out.printf("IdxFuzzTest through Spark: %d of %d refused, %d of them inside a task%n", refused,
+                SPARK_CASES, fromTasks);
     }
 }
