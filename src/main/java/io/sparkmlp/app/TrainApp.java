@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkmlp.data.IdxDataSource;
+import io.sparkmlp.data.IdxFiles;
+import io.sparkmlp.data.IdxHeader;
+import io.sparkmlp.data.IdxReader;
 import io.sparkmlp.data.MnistFiles;
 import io.sparkmlp.nn.Blas;
+import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.Evaluation;
@@ -16,6 +20,7 @@ import io.sparkmlp.train.TrainingDivergedException;
 import io.sparkmlp.train.TrainingParams;
 import io.sparkmlp.train.TrainingResult;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -89,6 +94,7 @@ public final class TrainApp {
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         TrainingParams params = options.training();
+        checkFiles(files, params, hadoop);
         int partitions = options.cluster().partitions() > 0 ? options.cluster().partitions()
                 : spark.sparkContext().defaultParallelism();
         Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions);
@@ -110,6 +116,58 @@ public final class TrainApp {
         writeSummary(spark, options, partitions, result, evaluation, new Path(out, "summary.json"), hadoop);
         console.println("sparkmlp: model and summary.json written to " + out);
         return result;
+    }
+
+    /**
+     * Checks the files against the network on the driver before any job runs: the image size against the first
+     * layer, every label (one byte a row, read in chunks) against the last; the test files too, which are
+     * otherwise read only after training.
+     */
+    static void checkFiles(MnistFiles files, TrainingParams params, Configuration hadoop) {
+        Layout layout = params.layout();
+        try {
+            for (String images : new String[] {files.trainImages(), files.testImages()}) {
+                IdxHeader header = IdxFiles.readHeader(images, hadoop);
+                IdxReader.requireImages(header, images);
+                long pixels = (long) header.dim(1) * header.dim(2);
+                if (pixels != layout.inputSize()) {
+                    throw new IllegalArgumentException("--layers " + layout + " takes " + layout.inputSize()
+                            + " inputs, but the images in " + images + " have " + header.dim(1) + " x " + header.dim(2)
+                            + " = " + pixels + " pixels: the first layer size must be " + pixels);
+                }
+            }
+            for (String labels : new String[] {files.trainLabels(), files.testLabels()}) {
+                checkLabels(labels, layout, hadoop);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkLabels(String file, Layout layout, Configuration hadoop) throws IOException {
+        int classes = layout.outputSize();
+        try (InputStream in = IdxFiles.open(file, hadoop)) {
+            IdxHeader header = IdxHeader.read(in, file);
+            IdxReader.requireLabels(header, file);
+            byte[] chunk = new byte[1 << 16];
+            long count = header.dim(0);
+            long row = 0;
+            while (row < count) {
+                int n = in.read(chunk, 0, (int) Math.min(chunk.length, count - row));
+                if (n < 0) {
+                    throw header.sizeMismatch(file, row);
+                }
+                for (int i = 0; i < n; i++) {
+                    int label = chunk[i] & 0xFF;
+                    if (label >= classes) {
+                        throw new IllegalArgumentException("label " + label + " in row " + (row + i) + " of " + file
+                                + " is not a class of --layers " + layout + ": expected an integer in [0, " + classes
+                                + "), the output layer's size");
+                    }
+                }
+                row += n;
+            }
+        }
     }
 
     /** An IDX image file and its label file as a DataFrame of {@code label} and {@code features}, in {@code partitions}. */

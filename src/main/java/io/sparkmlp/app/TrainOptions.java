@@ -142,34 +142,55 @@ public final class TrainOptions {
     public TrainingParams training() {
         TrainingParams p = new TrainingParams();
         if (values.containsKey("layers")) {
-            p.layers(Layout.parse(values.get("layers")).sizes());
+            option("layers", () -> p.layers(Layout.parse(values.get("layers")).sizes()));
         }
         if (values.containsKey("activation")) {
-            p.activation(Activation.parse(values.get("activation")));
+            option("activation", () -> p.activation(Activation.parse(values.get("activation"))));
         }
         if (values.containsKey("init")) {
-            p.initialization(Initialization.parse(values.get("init")));
+            option("init", () -> p.initialization(Initialization.parse(values.get("init"))));
         }
-        p.epochs(integer("epochs", p.epochs()));
-        p.batchSize(integer("batch-size", p.batchSize()));
-        p.learningRate(number("learning-rate", p.learningRate()));
-        p.schedule(values.getOrDefault("lr-schedule", p.scheduleName()), integer("lr-step-epochs", 5),
-                number("lr-gamma", 0.5), number("lr-min-fraction", 0.0));
-        p.warmupEpochs(number("warmup-epochs", p.warmupEpochs()));
-        p.referenceBatchSize(integer("reference-batch-size", p.referenceBatchSize()));
-        p.momentum(number("momentum", p.momentum()));
-        p.nesterov(bool("nesterov", p.nesterov()));
-        p.weightDecay(number("weight-decay", p.weightDecay()));
-        p.standardize(bool("standardize", p.standardize()));
-        p.validationFraction(number("validation-fraction", p.validationFraction()));
-        p.patience(integer("patience", p.patience()));
-        p.seed(longValue("seed", p.seed()));
+        option("epochs", () -> p.epochs(integer("epochs", p.epochs())));
+        option("batch-size", () -> p.batchSize(integer("batch-size", p.batchSize())));
+        option("learning-rate", () -> p.learningRate(number("learning-rate", p.learningRate())));
+        // one option at a time, so that an error names the option that broke the schedule
+        String schedule = values.getOrDefault("lr-schedule", p.scheduleName());
+        option("lr-schedule", () -> p.schedule(schedule));
+        option("lr-step-epochs", () -> p.schedule(schedule, integer("lr-step-epochs", p.scheduleStepEpochs()),
+                p.scheduleGamma(), p.minLearningRateFraction()));
+        option("lr-gamma", () -> p.schedule(schedule, p.scheduleStepEpochs(), number("lr-gamma", p.scheduleGamma()),
+                p.minLearningRateFraction()));
+        option("lr-min-fraction", () -> p.schedule(schedule, p.scheduleStepEpochs(), p.scheduleGamma(),
+                number("lr-min-fraction", p.minLearningRateFraction())));
+        option("warmup-epochs", () -> p.warmupEpochs(number("warmup-epochs", p.warmupEpochs())));
+        option("reference-batch-size", () -> p.referenceBatchSize(integer("reference-batch-size", p.referenceBatchSize())));
+        option("momentum", () -> p.momentum(number("momentum", p.momentum())));
+        option("nesterov", () -> p.nesterov(bool("nesterov", p.nesterov())));
+        option("weight-decay", () -> p.weightDecay(number("weight-decay", p.weightDecay())));
+        option("standardize", () -> p.standardize(bool("standardize", p.standardize())));
+        option("validation-fraction", () -> p.validationFraction(number("validation-fraction", p.validationFraction())));
+        option("patience", () -> p.patience(integer("patience", p.patience())));
+        option("seed", () -> p.seed(longValue("seed", p.seed())));
         return p;
     }
 
     public ClusterParams cluster() {
-        return new ClusterParams().partitions(integer("partitions", 0))
-                .aggregationDepth(integer("aggregation-depth", 2));
+        ClusterParams c = new ClusterParams();
+        option("partitions", () -> c.partitions(integer("partitions", c.partitions())));
+        option("aggregation-depth", () -> c.aggregationDepth(integer("aggregation-depth", c.aggregationDepth())));
+        return c;
+    }
+
+    /** Applies one option; a value out of range fails with the option, the value given and the limit. */
+    private void option(String key, Runnable apply) {
+        try {
+            apply.run();
+        } catch (IllegalArgumentException e) {
+            if (!values.containsKey(key) || e.getMessage().startsWith("--")) {
+                throw e;
+            }
+            throw new IllegalArgumentException("--" + key + " " + values.get(key) + ": " + e.getMessage(), e);
+        }
     }
 
     private int integer(String key, int fallback) {

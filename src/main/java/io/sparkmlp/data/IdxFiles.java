@@ -107,12 +107,14 @@ public final class IdxFiles {
     }
 
     public static IdxImages readImages(String path, Configuration conf) throws IOException {
+        checkRawLength(path, conf);
         try (InputStream in = openRaw(path, conf)) {
             return IdxReader.readImages(in, path);
         }
     }
 
     public static byte[] readLabels(String path, Configuration conf) throws IOException {
+        checkRawLength(path, conf);
         try (InputStream in = openRaw(path, conf)) {
             return IdxReader.readLabels(in, path);
         }
@@ -120,9 +122,25 @@ public final class IdxFiles {
 
     /** Reads an image file and its label file and checks that they hold the same number of items. */
     public static LabeledImages readLabeled(String imagesPath, String labelsPath, Configuration conf) throws IOException {
+        checkRawLength(imagesPath, conf);
+        checkRawLength(labelsPath, conf);
         try (InputStream images = openRaw(imagesPath, conf); InputStream labels = openRaw(labelsPath, conf)) {
             return IdxReader.readLabeled(images, imagesPath, labels, labelsPath);
         }
+    }
+
+    /**
+     * For a raw file, checks the header's promise against the file's length before anything is allocated, so
+     * that absurd dimensions fail at once; a gzip file's length is known only once inflated, and the reader
+     * reads it in bounded chunks instead.
+     */
+    static void checkRawLength(String path, Configuration conf) throws IOException {
+        if (isGzip(path, conf)) {
+            return;
+        }
+        IdxHeader header = readHeader(path, conf);
+        Path p = new Path(path);
+        header.checkDataBytes(path, p.getFileSystem(conf).getFileStatus(p).getLen() - header.headerBytes());
     }
 
     /** Skips {@code n} bytes or up to the end of the stream, whichever comes first; returns the bytes skipped. */

@@ -6,6 +6,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -14,6 +15,8 @@ public final class IdxReader {
 
     /** Largest array the JVM reliably allocates. */
     static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+    /** First allocation when reading the data; later ones double, up to what the header promises. */
+    private static final int CHUNK = 1 << 20;
 
     private IdxReader() {
     }
@@ -85,10 +88,20 @@ public final class IdxReader {
             throw new IdxFormatException(file + ": " + h.dataBytes() + " data bytes do not fit in one Java array (at most "
                     + MAX_ARRAY + "); read it with the idx data source instead");
         }
-        byte[] data = new byte[(int) h.dataBytes()];
-        int n = in.readNBytes(data, 0, data.length);
-        if (n < data.length) {
-            throw h.sizeMismatch(file, n);
+        int promised = (int) h.dataBytes();
+        // the array grows with the bytes that arrive, so a header promising more than the stream holds (a gzip
+        // stream's length is unknown until inflated) costs at most twice the memory of what is really there
+        byte[] data = new byte[Math.min(promised, CHUNK)];
+        int n = 0;
+        while (n < promised) {
+            if (n == data.length) {
+                data = Arrays.copyOf(data, (int) Math.min(promised, 2L * data.length));
+            }
+            int k = in.read(data, n, data.length - n);
+            if (k < 0) {
+                throw h.sizeMismatch(file, n);
+            }
+            n += k;
         }
         long trailing = in.transferTo(OutputStream.nullOutputStream());
         if (trailing > 0) {

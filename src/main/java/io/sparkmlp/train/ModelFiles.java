@@ -1,5 +1,6 @@
 package io.sparkmlp.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -72,7 +74,11 @@ public final class ModelFiles {
         }
     }
 
-    /** Reads a model saved by {@link #save}, checking format, shape and checksum. */
+    /**
+     * Reads a model saved by {@link #save}, checking format and version, that the layers, the parameter count
+     * and the weights file's length agree, and the weights' CRC32; any mismatch is an IllegalArgumentException
+     * naming the file and both numbers.
+     */
     public static MlpModel load(String dir, Configuration conf) {
         Path folder = new Path(dir);
         try {
@@ -81,50 +87,93 @@ public final class ModelFiles {
             if (!fs.exists(metaPath)) {
                 throw new IllegalArgumentException("no model at " + folder + ": " + METADATA + " is missing");
             }
-            JsonNode meta;
-            try (InputStream in = fs.open(metaPath)) {
-                meta = JSON.readTree(in);
+            JsonNode meta = readMetadata(fs, metaPath);
+            String format = required(meta, "format", metaPath).asText();
+            JsonNode version = required(meta, "version", metaPath);
+            if (!FORMAT.equals(format) || !version.canConvertToInt() || version.asInt() != VERSION) {
+                throw new IllegalArgumentException(metaPath + " is format '" + format + "' version " + version
+                        + "; this sparkmlp reads '" + FORMAT + "' version " + VERSION);
             }
-            if (!FORMAT.equals(meta.path("format").asText()) || meta.path("version").asInt() != VERSION) {
-                throw new IllegalArgumentException(metaPath + " is format '" + meta.path("format").asText() + "' version "
-                        + meta.path("version").asInt() + "; expected '" + FORMAT + "' version " + VERSION);
-            }
-            int[] sizes = new int[meta.path("layers").size()];
+            JsonNode layers = required(meta, "layers", metaPath);
+            int[] sizes = new int[layers.size()];
             for (int i = 0; i < sizes.length; i++) {
-                sizes[i] = meta.path("layers").get(i).asInt();
+                if (!layers.get(i).canConvertToInt()) {
+                    throw new IllegalArgumentException(metaPath + ": layer size " + i + " is " + layers.get(i)
+                            + ", not an integer (layers " + layers + ")");
+                }
+                sizes[i] = layers.get(i).asInt();
             }
-            Network network = new Network(new Layout(sizes), Activation.parse(meta.path("activation").asText()));
-            int parameters = meta.path("parameters").asInt();
+            Network network;
+            try {
+                network = new Network(new Layout(sizes), Activation.parse(required(meta, "activation", metaPath).asText()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(metaPath + ": " + e.getMessage(), e);
+            }
+            JsonNode parameterCount = required(meta, "parameters", metaPath);
+            int parameters = parameterCount.canConvertToInt() ? parameterCount.asInt() : -1;
             if (parameters != network.layout().numParameters()) {
-                throw new IllegalArgumentException(metaPath + " says " + parameters + " parameters, but layers "
+                throw new IllegalArgumentException(metaPath + " says " + parameterCount + " parameters, but layers "
                         + network.layout() + " have " + network.layout().numParameters());
             }
             Path weightsPath = new Path(folder, meta.path("weights_file").asText(WEIGHTS));
+            if (!fs.exists(weightsPath)) {
+                throw new IllegalArgumentException("the model at " + folder + " is incomplete: " + weightsPath
+                        + " (the weights " + METADATA + " names) is missing");
+            }
             long length = fs.getFileStatus(weightsPath).getLen();
             if (length != 4L * parameters) {
                 throw new IllegalArgumentException(weightsPath + " holds " + length + " bytes; " + parameters
-                        + " float32 parameters need " + 4L * parameters);
+                        + " float32 parameters need " + 4L * parameters
+                        + (length < 4L * parameters ? " (truncated)" : " (too long)"));
             }
-            byte[] raw = new byte[4 * parameters];
+            long expected = required(meta, "weights_crc32", metaPath).asLong();
+            byte[] raw = new byte[4 * parameters]; // numParameters < 2^31 - 8, and the length matched 4x that
             try (DataInputStream in = new DataInputStream(fs.open(weightsPath))) {
                 in.readFully(raw);
             } catch (EOFException e) {
                 throw new IllegalArgumentException(weightsPath + " ended early while reading " + raw.length + " bytes", e);
+            } catch (ChecksumException e) {
+                // Hadoop's local file system keeps its own .crc beside the file and found a change first
+                throw new IllegalArgumentException(weightsPath + " is corrupt: the file system's checksum does not"
+                        + " match (" + e.getMessage() + ")", e);
             }
             CRC32 crc = new CRC32();
             crc.update(raw);
-            long expected = meta.path("weights_crc32").asLong();
             if (crc.getValue() != expected) {
                 throw new IllegalArgumentException(weightsPath + " is corrupt: CRC32 " + crc.getValue()
                         + " differs from " + expected + " recorded in " + METADATA);
             }
             float[] weights = new float[parameters];
             ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(weights);
-            InputScaling scaling = new InputScaling((float) meta.path("input_scale").asDouble(),
-                    (float) meta.path("input_shift").asDouble());
+            InputScaling scaling = new InputScaling((float) required(meta, "input_scale", metaPath).asDouble(),
+                    (float) required(meta, "input_shift", metaPath).asDouble());
             return new MlpModel(network, scaling, weights);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the model at " + folder + ": " + e.getMessage(), e);
         }
+    }
+
+    private static JsonNode readMetadata(FileSystem fs, Path metaPath) throws IOException {
+        try (InputStream in = fs.open(metaPath)) {
+            JsonNode meta = JSON.readTree(in);
+            if (meta == null || !meta.isObject()) {
+                throw new IllegalArgumentException(metaPath + " is not a JSON object (" + (meta == null ? "empty" : meta.getNodeType()) + ")");
+            }
+            return meta;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(metaPath + " is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (ChecksumException e) {
+            throw new IllegalArgumentException(metaPath + " is corrupt: the file system's checksum does not match ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    private static JsonNode required(JsonNode meta, String field, Path metaPath) {
+        JsonNode value = meta.get(field);
+        if (value == null || value.isNull()) {
+            throw new IllegalArgumentException(metaPath + " has no '" + field + "'; a model's " + METADATA
+                    + " records format, version, layers, activation, input_scale, input_shift, parameters and weights_crc32");
+        }
+        return value;
     }
 }

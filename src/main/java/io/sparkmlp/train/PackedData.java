@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.attribute.Attribute;
+import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.SparseVector;
@@ -56,6 +59,7 @@ public final class PackedData {
     public static PackedData pack(Dataset<Row> data, String labelCol, String featuresCol, int features, int classes,
                                   int partitions) {
         checkColumns(data, labelCol, featuresCol);
+        checkMetadata(data, labelCol, featuresCol, features, classes);
         if (partitions < 0) {
             throw new IllegalArgumentException("partitions must be >= 0 (0 keeps the data's own), got " + partitions);
         }
@@ -120,13 +124,35 @@ public final class PackedData {
         }
         StructField label = data.schema().apply(labelCol);
         if (!(label.dataType() instanceof NumericType)) {
-            throw new IllegalArgumentException("label column '" + labelCol + "' has type " + label.dataType().simpleString()
-                    + "; expected a numeric type holding class indices 0, 1, 2, ...");
+            // Spark's own words for this (SchemaUtils.checkNumericType, as its classifiers say it)
+            throw new IllegalArgumentException("Column " + labelCol + " must be of type numeric but was actually of type "
+                    + label.dataType().catalogString() + ". The label holds class indices 0, 1, 2, ...");
         }
         StructField vector = data.schema().apply(featuresCol);
         if (!vector.dataType().equals(SQLDataTypes.VectorType())) {
             throw new IllegalArgumentException("features column '" + featuresCol + "' has type "
                     + vector.dataType().simpleString() + "; expected an ML Vector (e.g. from VectorAssembler)");
+        }
+    }
+
+    /**
+     * Where the columns' ML metadata knows the vector size (VectorAssembler) or the number of classes
+     * (StringIndexer), checks them against the network before any job runs; rows are checked again when packed.
+     */
+    private static void checkMetadata(Dataset<Row> data, String labelCol, String featuresCol, int features,
+                                      int classes) {
+        int size = AttributeGroup.fromStructField(data.schema().apply(featuresCol)).size();
+        if (size >= 0 && size != features) {
+            throw new IllegalArgumentException("features column '" + featuresCol + "' holds vectors of size " + size
+                    + " (its metadata says so); the network's input layer has " + features
+                    + ": the first layer size must equal the vector size");
+        }
+        Attribute label = Attribute.fromStructField(data.schema().apply(labelCol));
+        if (label instanceof NominalAttribute nominal && nominal.getNumValues().isDefined()
+                && (Integer) nominal.getNumValues().get() > classes) {
+            throw new IllegalArgumentException("label column '" + labelCol + "' has " + nominal.getNumValues().get()
+                    + " classes (its metadata says so); the network's output layer has " + classes
+                    + ": the last layer size must be at least the number of classes");
         }
     }
 

@@ -71,7 +71,7 @@ public final class Trainer {
                 trainData = parts[0];
                 validationData = parts[1];
             }
-            checkSizes(trainData, validationData);
+            checkSizes(trainData, validationData, validation != null);
             InputScaling scaling = inputScaling(trainData, params);
             return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fitStart,
                     inProcessAllowed);
@@ -87,9 +87,13 @@ public final class Trainer {
         }
     }
 
-    private void checkSizes(PackedData trainData, PackedData validationData) {
+    private void checkSizes(PackedData trainData, PackedData validationData, boolean validationGiven) {
+        boolean split = validationData != null && !validationGiven;
         if (trainData.rows() == 0) {
-            throw new IllegalArgumentException("there are no training rows");
+            throw new IllegalArgumentException(split
+                    ? "no training rows are left after the split: validation fraction " + params.validationFraction()
+                    + " took all " + validationData.rows() + " rows; at least 1 training row is needed"
+                    : "the training data has 0 rows; at least 1 is needed");
         }
         if (trainData.rows() > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("training on " + trainData.rows() + " rows; at most "
@@ -97,15 +101,19 @@ public final class Trainer {
         }
         if (params.batchSize() > trainData.rows()) {
             throw new IllegalArgumentException("batch size (" + params.batchSize()
-                    + ") must not exceed the number of training rows (" + trainData.rows() + ")");
+                    + ") must not exceed the number of training rows (" + trainData.rows() + ")"
+                    + (split ? ", which is what is left after the validation split of fraction "
+                    + params.validationFraction() : ""));
         }
         if (params.patience() > 0 && validationData == null) {
             throw new IllegalArgumentException("early stopping (patience " + params.patience()
                     + ") needs validation rows: give a validation set or a validation fraction > 0");
         }
         if (validationData != null && validationData.rows() == 0) {
-            throw new IllegalArgumentException("the validation data has no rows (" + trainData.rows()
-                    + " training rows, validation fraction " + params.validationFraction() + ")");
+            throw new IllegalArgumentException(split
+                    ? "the validation split has 0 rows; at least 1 is needed (validation fraction "
+                    + params.validationFraction() + " of " + trainData.rows() + " rows)"
+                    : "the validation data has 0 rows; at least 1 is needed");
         }
     }
 

@@ -35,11 +35,17 @@ public final class TrainingParams implements Serializable {
     private boolean standardize = true;
 
     public TrainingParams layers(int... sizes) {
+        if (sizes == null) {
+            throw new IllegalArgumentException("layers must be given, got null");
+        }
         this.layout = new Layout(sizes);
         return this;
     }
 
     public TrainingParams activation(Activation activation) {
+        if (activation == null) {
+            throw new IllegalArgumentException("activation must be one of relu, leaky_relu, tanh, sigmoid, got null");
+        }
         this.activation = activation;
         return this;
     }
@@ -77,7 +83,21 @@ public final class TrainingParams implements Serializable {
 
     /** "constant", "step" (times {@code gamma} every {@code stepEpochs}) or "cosine" (down to rate × minFraction). */
     public TrainingParams schedule(String name, int stepEpochs, double gamma, double minFraction) {
-        LearningRateSchedule.named(name, 1.0, stepEpochs, gamma, minFraction); // validates all four
+        if (name == null) {
+            throw new IllegalArgumentException("learning-rate schedule must be constant, step or cosine, got null");
+        }
+        // all four are checked whichever schedule is named, as the Estimator's Params are
+        if (stepEpochs < 1) {
+            throw new IllegalArgumentException("schedule step epochs must be >= 1, got " + stepEpochs);
+        }
+        if (!(gamma > 0 && gamma <= 1)) {
+            throw new IllegalArgumentException("schedule decay factor gamma must be in (0, 1], got " + gamma);
+        }
+        if (!(minFraction >= 0 && minFraction < 1)) {
+            throw new IllegalArgumentException("schedule minimum learning-rate fraction must be in [0, 1), got "
+                    + minFraction);
+        }
+        LearningRateSchedule.named(name, 1.0, stepEpochs, gamma, minFraction); // checks the name
         this.schedule = name;
         this.scheduleStepEpochs = stepEpochs;
         this.scheduleGamma = gamma;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkmlp.nn.Activation;
 import io.sparkmlp.nn.Initialization;
 import io.sparkmlp.nn.InputScaling;
@@ -68,5 +70,118 @@ class ModelFilesTest {
 
         e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.load(dir.resolve("nothing").toString(), conf));
         assertTrue(e.getMessage().contains("no model at"), e.getMessage());
+    }
+
+    private Path saved() {
+        ModelFiles.save(model(), dir.resolve("model").toString(), conf);
+        return dir.resolve("model");
+    }
+
+    private IllegalArgumentException loadFails(Path folder) {
+        return assertThrows(IllegalArgumentException.class, () -> ModelFiles.load(folder.toString(), conf));
+    }
+
+    private static void editMetadata(Path folder, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+        Path file = folder.resolve(ModelFiles.METADATA);
+        ObjectNode meta = (ObjectNode) new ObjectMapper().readTree(file.toFile());
+        edit.accept(meta);
+        Files.write(file, new ObjectMapper().writeValueAsBytes(meta));
+        Files.deleteIfExists(folder.resolve("." + ModelFiles.METADATA + ".crc"));
+    }
+
+    private static final int PARAMETERS = new Layout(5, 7, 3).numParameters();
+
+    @Test
+    void aTruncatedWeightsFileIsRefusedWithBothLengths() throws Exception {
+        Path folder = saved();
+        // truncated as a crashed copy leaves it: Hadoop's .crc beside it still describes the whole file
+        try (RandomAccessFile file = new RandomAccessFile(folder.resolve(ModelFiles.WEIGHTS).toFile(), "rw")) {
+            file.setLength(4L * PARAMETERS - 6);
+        }
+        IllegalArgumentException e = loadFails(folder);
+        assertTrue(e.getMessage().contains("holds " + (4 * PARAMETERS - 6) + " bytes; " + PARAMETERS
+                + " float32 parameters need " + 4 * PARAMETERS + " (truncated)"), e.getMessage());
+    }
+
+    @Test
+    void oneFlippedByteInTheWeightsIsCaughtWithOrWithoutHadoopsChecksumFile() throws Exception {
+        Path folder = saved();
+        Path weights = folder.resolve(ModelFiles.WEIGHTS);
+        try (RandomAccessFile file = new RandomAccessFile(weights.toFile(), "rw")) {
+            file.seek(101);
+            int b = file.read();
+            file.seek(101);
+            file.write(b ^ 0x01);
+        }
+        IllegalArgumentException e = loadFails(folder);
+        assertTrue(e.getMessage().contains(ModelFiles.WEIGHTS + " is corrupt"), e.getMessage());
+        // the same file where no .crc travelled with it (e.g. copied by another tool): our own CRC32 catches it
+        Files.delete(folder.resolve("." + ModelFiles.WEIGHTS + ".crc"));
+        e = loadFails(folder);
+        assertTrue(e.getMessage().contains(ModelFiles.WEIGHTS + " is corrupt: CRC32 ")
+                && e.getMessage().contains("recorded in " + ModelFiles.METADATA), e.getMessage());
+    }
+
+    @Test
+    void aWrongFormatVersionIsRefusedNamingBothVersions() throws Exception {
+        Path folder = saved();
+        editMetadata(folder, meta -> meta.put("version", ModelFiles.VERSION + 1));
+        IllegalArgumentException e = loadFails(folder);
+        assertTrue(e.getMessage().contains("is format '" + ModelFiles.FORMAT + "' version " + (ModelFiles.VERSION + 1)
+                + "; this sparkmlp reads '" + ModelFiles.FORMAT + "' version " + ModelFiles.VERSION), e.getMessage());
+        editMetadata(folder, meta -> meta.put("version", ModelFiles.VERSION).put("format", "keras-h5"));
+        e = loadFails(folder);
+        assertTrue(e.getMessage().contains("is format 'keras-h5'"), e.getMessage());
+    }
+
+    @Test
+    void layersInTheMetadataThatDoNotMatchTheWeightsAreRefused() throws Exception {
+        Path folder = saved();
+        // other layers, with the parameter count changed to match them: the weights file's length gives it away
+        int wider = new Layout(5, 8, 3).numParameters();
+        editMetadata(folder, meta -> {
+            meta.putArray("layers").add(5).add(8).add(3);
+            meta.put("parameters", wider);
+        });
+        IllegalArgumentException e = loadFails(folder);
+        assertTrue(e.getMessage().contains("holds " + 4 * PARAMETERS + " bytes; " + wider + " float32 parameters need "
+                + 4 * wider), e.getMessage());
+        // other layers alone: the parameter count gives it away
+        editMetadata(folder, meta -> {
+            meta.putArray("layers").add(5).add(8).add(3);
+            meta.put("parameters", PARAMETERS);
+        });
+        e = loadFails(folder);
+        assertTrue(e.getMessage().contains("says " + PARAMETERS + " parameters, but layers 5-8-3 have " + wider),
+                e.getMessage());
+        editMetadata(folder, meta -> meta.putArray("layers").add(5).add(0).add(3));
+        e = loadFails(folder);
+        assertTrue(e.getMessage().contains(ModelFiles.METADATA) && e.getMessage().contains("layer 1 has size 0"),
+                e.getMessage());
+    }
+
+    @Test
+    void missingFilesAndBrokenMetadataAreNamed() throws Exception {
+        Path folder = saved();
+        Files.delete(folder.resolve(ModelFiles.WEIGHTS));
+        IllegalArgumentException e = loadFails(folder);
+        assertTrue(e.getMessage().contains("is incomplete") && e.getMessage().contains(ModelFiles.WEIGHTS + " (the weights "
+                + ModelFiles.METADATA + " names) is missing"), e.getMessage());
+
+        folder = saved();
+        editMetadata(folder, meta -> meta.remove("weights_crc32"));
+        e = loadFails(folder);
+        assertTrue(e.getMessage().contains("has no 'weights_crc32'"), e.getMessage());
+
+        Path meta = folder.resolve(ModelFiles.METADATA);
+        Files.writeString(meta, "{\"format\": \"sparkmlp-mlp\", \"vers");
+        Files.deleteIfExists(folder.resolve("." + ModelFiles.METADATA + ".crc"));
+        e = loadFails(folder);
+        assertTrue(e.getMessage().contains(ModelFiles.METADATA + " is not valid JSON"), e.getMessage());
+
+        Files.delete(meta);
+        e = loadFails(folder);
+        assertTrue(e.getMessage().contains("no model at") && e.getMessage().contains(ModelFiles.METADATA + " is missing"),
+                e.getMessage());
     }
 }
