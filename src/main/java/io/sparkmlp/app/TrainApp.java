@@ -10,7 +10,6 @@ import io.sparkmlp.data.IdxReader;
 import io.sparkmlp.data.MnistFiles;
 import io.sparkmlp.nn.Blas;
 import io.sparkmlp.nn.Layout;
-import io.sparkmlp.nn.Network;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.Evaluation;
 import io.sparkmlp.train.ModelFiles;
