@@ -324,12 +324,18 @@ public final class Benchmark {
                                                           int warmup, int steps, PrintStream console) {
         List<Map<String, Object>> profiles = new ArrayList<>();
         boolean local = train.sparkSession().sparkContext().isLocal();
-        // the default first (in-process under a local master), then the broadcast every cluster uses
-        for (boolean inProcessAllowed : local ? new boolean[] {true, false} : new boolean[] {false}) {
-            StepProfiler.Profile p = StepProfiler.profile(train, "label", "features", params, cluster, warmup, steps,
-                    inProcessAllowed);
+        // the default first (in-process under a local master, in the task on a cluster), then the others
+        List<String> transports = local ? List.of("in-process", "task", "broadcast") : List.of("task", "broadcast");
+        for (String transport : transports) {
+            train.sparkSession().sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY, transport);
+            StepProfiler.Profile p;
+            try {
+                p = StepProfiler.profile(train, "label", "features", params, cluster, warmup, steps);
+            } finally {
+                train.sparkSession().sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY, null);
+            }
             Map<String, Object> map = p.toMap();
-            map.put("default", inProcessAllowed || !local);
+            map.put("default", transport.equals(transports.get(0)));
             profiles.add(map);
             console.printf(Locale.ROOT, "bench: step profile (%s weights, batch %d, %d steps, medians): empty job %.2f ms,"
                             + " step %.2f ms = broadcast %.2f + compute %.2f + aggregation %.2f + update %.2f"

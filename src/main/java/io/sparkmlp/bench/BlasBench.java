@@ -50,13 +50,13 @@ public final class BlasBench {
     private BlasBench() {
     }
 
-    /** {@code BlasBench [--out DIR] [--preset FILE] [--data DIR]}; {@code --child sgemm|epoch} is one measurement, run by the parent. */
+    /** {@code BlasBench [--out DIR] [--results bench/results] [--preset FILE] [--data DIR]}; {@code --child sgemm|epoch} is one measurement, run by the parent. */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("blas bench: expected --option VALUE, got '" + args[i]
-                        + "' (options: --out DIR, --preset FILE, --data DIR)");
+                        + "' (options: --out DIR, --results DIR, --preset FILE, --data DIR)");
             }
             options.put(args[i].substring(2), args[++i]);
         }
@@ -78,7 +78,9 @@ public final class BlasBench {
         Map<String, Object> report = run(preset, data, System.out);
         Files.createDirectories(out);
         Files.writeString(out.resolve("blas.json"), JSON.writeValueAsString(report));
-        System.out.println("blas bench: wrote " + out.resolve("blas.json"));
+        Path results = BenchResults.write(Path.of(options.getOrDefault("results", BenchResults.DEFAULT_DIR.toString())),
+                "blas", report);
+        System.out.println("blas bench: wrote " + out.resolve("blas.json") + " and " + results);
     }
 
     /** Runs every configuration and states the three ratios with their targets. */

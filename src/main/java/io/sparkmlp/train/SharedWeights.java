@@ -9,50 +9,82 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * How one step's weights reach the tasks: a Spark broadcast, or, when the tasks run in the driver's
- * own JVM (a {@code local} master), a reference to the driver's array itself.
- *
- * <p>In local mode a broadcast's tasks already read the driver's very array (the block manager
- * they share holds it as a value), so the broadcast only adds work: serialising the weights into
- * pieces nobody reads, registering them and destroying them, about 2.5 ms of a step on this
- * machine. The in-process handle gives the tasks the same array for nothing. Both share the same
- * contract: the driver leaves the array alone until the step's job has finished, and closes the
- * handle after. {@code spark.sparkmlp.inProcessWeights=false} (a Spark setting, or a local property of the
- * training thread) forces the broadcast in local mode too.
+ * How one step's weights reach the tasks, chosen by {@value #TRANSPORT_KEY} (a local property of
+ * the training thread, else the Spark conf):
+ * <ul>
+ *   <li>{@code in-process}: when the tasks run in the driver's own JVM (a {@code local} master), a
+ *       reference to the driver's array itself. A broadcast's tasks there read the driver's very array
+ *       anyway, so a broadcast only adds work: serialising the weights into pieces nobody reads,
+ *       registering and destroying them (about 2.5 ms of a step here);</li>
+ *   <li>{@code task}: the weights travel inside the step's task, which Spark already ships to every
+ *       executor once per job (the stage's task binary, itself a broadcast): no second broadcast, so
+ *       no second round of block look-ups and fetches from the driver per executor and step;</li>
+ *   <li>{@code broadcast}: a Spark broadcast of its own, destroyed after the step.</li>
+ * </ul>
+ * {@code auto} (the default) takes {@code in-process} under a local master and {@code task} on a
+ * cluster. All share one contract: the driver leaves the array alone until the step's job has
+ * finished, and closes the handle after.
  */
 abstract class SharedWeights implements Serializable, AutoCloseable {
 
-    /** Spark setting that allows the in-process hand-off under a local master (default true). */
-    static final String IN_PROCESS_KEY = "spark.sparkmlp.inProcessWeights";
+    /** Spark setting or local property: auto, in-process, task or broadcast. */
+    static final String TRANSPORT_KEY = "spark.sparkmlp.weights";
 
     private static final long serialVersionUID = 1L;
 
-    /** Shares {@code weights} for one job, by reference when every task runs in this JVM. */
-    static SharedWeights share(JavaSparkContext jsc, float[] weights) {
-        return share(jsc, weights, inProcessAllowed(jsc));
+    /** The ways weights can reach the tasks. */
+    enum Transport {
+        IN_PROCESS("in-process"), TASK("task"), BROADCAST("broadcast");
+
+        private final String id;
+
+        Transport(String id) {
+            this.id = id;
+        }
+
+        String id() {
+            return id;
+        }
     }
 
-    /** The {@value #IN_PROCESS_KEY} setting: a local property of this thread first, else the Spark conf; true if unset. */
-    static boolean inProcessAllowed(JavaSparkContext jsc) {
-        String value = jsc.getLocalProperty(IN_PROCESS_KEY);
+    /** Shares {@code weights} for one job, as {@link #transport} says. */
+    static SharedWeights share(JavaSparkContext jsc, float[] weights) {
+        return share(weights, transport(jsc), jsc);
+    }
+
+    /**
+     * The {@value #TRANSPORT_KEY} setting resolved for this context: a local property of this thread
+     * first, else the Spark conf; {@code auto} when unset. Read it once per fit: getConf() copies the conf.
+     */
+    static Transport transport(JavaSparkContext jsc) {
+        String value = jsc.getLocalProperty(TRANSPORT_KEY);
         if (value == null) {
-            value = jsc.getConf().get(IN_PROCESS_KEY, "true");
+            value = jsc.getConf().get(TRANSPORT_KEY, "auto");
         }
+        boolean local = jsc.sc().isLocal();
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException(IN_PROCESS_KEY + " must be true or false, got '" + value + "'");
+            case "auto" -> local ? Transport.IN_PROCESS : Transport.TASK;
+            case "in-process" -> {
+                if (!local) {
+                    throw new IllegalArgumentException(TRANSPORT_KEY + "=in-process needs a local master, the tasks"
+                            + " run elsewhere on " + jsc.sc().master() + "; use auto, task or broadcast");
+                }
+                yield Transport.IN_PROCESS;
+            }
+            case "task" -> Transport.TASK;
+            case "broadcast" -> Transport.BROADCAST;
+            default -> throw new IllegalArgumentException(TRANSPORT_KEY + " must be auto, in-process, task or broadcast,"
+                    + " got '" + value + "'");
         };
     }
 
-    /** As above; {@code inProcessAllowed} false forces a broadcast. */
-    static SharedWeights share(JavaSparkContext jsc, float[] weights, boolean inProcessAllowed) {
-        return inProcess(jsc, inProcessAllowed) ? InProcess.register(weights) : new Broadcasted(jsc.broadcast(weights));
-    }
-
-    /** Whether {@link #share} hands the weights over in-process: allowed, and every task runs in this JVM. */
-    static boolean inProcess(JavaSparkContext jsc, boolean inProcessAllowed) {
-        return inProcessAllowed && jsc.sc().isLocal();
+    /** Shares {@code weights} for one job by {@code transport}. */
+    static SharedWeights share(float[] weights, Transport transport, JavaSparkContext jsc) {
+        return switch (transport) {
+            case IN_PROCESS -> InProcess.register(weights);
+            case TASK -> new InTask(weights);
+            case BROADCAST -> new Broadcasted(jsc.broadcast(weights));
+        };
     }
 
     /** The weights, as the task reads them. */
@@ -61,6 +93,27 @@ abstract class SharedWeights implements Serializable, AutoCloseable {
     /** Releases the weights once the job is done. */
     @Override
     public abstract void close();
+
+    /** The weights themselves, serialised with the task that holds this handle. */
+    private static final class InTask extends SharedWeights {
+        private static final long serialVersionUID = 1L;
+
+        private final float[] weights;
+
+        InTask(float[] weights) {
+            this.weights = weights;
+        }
+
+        @Override
+        float[] value() {
+            return weights;
+        }
+
+        @Override
+        public void close() {
+            // nothing was registered anywhere: the job's task binary goes with the job
+        }
+    }
 
     /** A Spark broadcast, destroyed when closed. */
     private static final class Broadcasted extends SharedWeights {
@@ -106,7 +159,7 @@ abstract class SharedWeights implements Serializable, AutoCloseable {
             float[] weights = SHARED.get(key);
             if (weights == null) {
                 throw new IllegalStateException("in-process weights " + key + " are not in this JVM: either the step"
-                        + " is over, or this task runs outside the driver (set " + IN_PROCESS_KEY + "=false)");
+                        + " is over, or this task runs outside the driver (set " + TRANSPORT_KEY + "=task)");
             }
             return weights;
         }

@@ -36,6 +36,9 @@ import scala.runtime.BoxedUnit;
  */
 public final class StepProfiler {
 
+    /** The setting that chooses how the weights reach the tasks: auto, in-process, task or broadcast. */
+    public static final String TRANSPORT_KEY = SharedWeights.TRANSPORT_KEY;
+
     private static final ClassTag<BoxedUnit> UNIT_TAG = ClassTag$.MODULE$.apply(BoxedUnit.class);
 
     private StepProfiler() {
@@ -112,10 +115,10 @@ public final class StepProfiler {
      * Packs {@code train} as the trainer does and profiles {@code steps} steps of {@code params}
      * (after {@code warmup} unmeasured ones, for the JIT), each preceded by an empty job.
      *
-     * @param inProcessAllowed false forces the weights through a Spark broadcast even under a local master
+     * The weights go as {@value #TRANSPORT_KEY} (a local property of this thread, or the Spark conf) says.
      */
     public static Profile profile(Dataset<Row> train, String labelCol, String featuresCol, TrainingParams params,
-                                  ClusterParams cluster, int warmup, int steps, boolean inProcessAllowed) {
+                                  ClusterParams cluster, int warmup, int steps) {
         Objects.requireNonNull(train, "train");
         if (warmup < 0 || steps < 1) {
             throw new IllegalArgumentException("need warmup >= 0 and steps >= 1, got warmup " + warmup + ", steps " + steps);
@@ -125,7 +128,7 @@ public final class StepProfiler {
         PackedData data = PackedData.pack(train, labelCol, featuresCol, params.layout().inputSize(),
                 params.layout().outputSize(), cluster.partitions());
         try {
-            return run(jsc, data, network, Trainer.inputScaling(data, params), params, cluster, warmup, steps, inProcessAllowed);
+            return run(jsc, data, network, Trainer.inputScaling(data, params), params, cluster, warmup, steps);
         } catch (Exception e) {
             throw Trainer.unwrap(e);
         } finally {
@@ -134,8 +137,7 @@ public final class StepProfiler {
     }
 
     private static Profile run(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
-                               TrainingParams params, ClusterParams cluster, int warmup, int steps,
-                               boolean inProcessAllowed) {
+                               TrainingParams params, ClusterParams cluster, int warmup, int steps) {
         Trainer trainer = new Trainer(params, cluster);
         float[] weights = network.initialParameters(params.seed(), params.initialization());
         MomentumSgd sgd = new MomentumSgd(network.layout(), params.momentum(), params.nesterov(), params.weightDecay());
@@ -153,7 +155,7 @@ public final class StepProfiler {
         long[] scheduling = new long[steps];
         long[] overhead = new long[steps];
         double rate = params.scaledLearningRate();
-        String transport = SharedWeights.inProcess(jsc, inProcessAllowed) ? "in-process" : "broadcast";
+        SharedWeights.Transport transport = SharedWeights.transport(jsc);
         for (int round = -warmup; round < steps; round++) {
             long emptyStart = System.nanoTime();
             empty.sparkContext().runJob(empty, new NoTask(), ignore, UNIT_TAG);
@@ -164,7 +166,7 @@ public final class StepProfiler {
             int step = globalStep % stepsPerEpoch;
             mergeNanos.reset();
             long t0 = System.nanoTime();
-            SharedWeights shared = SharedWeights.share(jsc, weights, inProcessAllowed);
+            SharedWeights shared = SharedWeights.share(weights, transport, jsc);
             long t1 = System.nanoTime();
             long t2;
             GradientSum total;
@@ -190,7 +192,7 @@ public final class StepProfiler {
             scheduling[round] = wall[round] - broadcast[round] - compute[round] - aggregation[round] - update[round];
             overhead[round] = wall[round] - compute[round];
         }
-        return new Profile(transport, steps, data.numPartitions(), params.batchSize(), Stats.of(emptyJob), Stats.of(wall),
+        return new Profile(transport.id(), steps, data.numPartitions(), params.batchSize(), Stats.of(emptyJob), Stats.of(wall),
                 Stats.of(broadcast), Stats.of(compute), Stats.of(aggregation), Stats.of(update), Stats.of(scheduling),
                 Stats.of(overhead));
     }

@@ -53,10 +53,10 @@ public final class Trainer {
         long fitStart = System.nanoTime();
         Layout layout = params.layout();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
-        boolean inProcessAllowed = SharedWeights.inProcessAllowed(jsc); // read once: getConf() copies the conf
+        SharedWeights.Transport transport = SharedWeights.transport(jsc); // read once: getConf() copies the conf
         BlasLog.logOnce();
-        LOG.info("training {}, weights {}; {}", layout,
-                SharedWeights.inProcess(jsc, inProcessAllowed) ? "handed over in-process (local master)" : "broadcast",
+        LOG.info("training {}, weights by {}; {}", layout,
+                transport.id(),
                 params);
         PackedData trainData = null;
         PackedData validationData = null;
@@ -74,7 +74,7 @@ public final class Trainer {
             checkSizes(trainData, validationData, validation != null);
             InputScaling scaling = inputScaling(trainData, params);
             return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fitStart,
-                    inProcessAllowed);
+                    transport);
         } catch (Exception e) {
             throw unwrap(e);
         } finally {
@@ -118,7 +118,7 @@ public final class Trainer {
     }
 
     private TrainingResult loop(JavaSparkContext jsc, PackedData trainData, PackedData validationData, Network network,
-                                InputScaling scaling, long fitStart, boolean inProcessAllowed) {
+                                InputScaling scaling, long fitStart, SharedWeights.Transport transport) {
         Layout layout = network.layout();
         float[] weights = network.initialParameters(params.seed(), params.initialization());
         MomentumSgd sgd = new MomentumSgd(layout, params.momentum(), params.nesterov(), params.weightDecay());
@@ -145,7 +145,7 @@ public final class Trainer {
             double rate = 0;
             for (int step = 0; step < steps; step++) {
                 rate = schedule.rate(epoch, (long) epoch * steps + step, totalSteps);
-                GradientSum total = gradientSum(jsc, trainData, network, scaling, weights, epoch, step, inProcessAllowed);
+                GradientSum total = gradientSum(jsc, trainData, network, scaling, weights, epoch, step, transport);
                 if (!Double.isFinite(total.lossSum())) {
                     throw new TrainingDivergedException(String.format("training diverged at epoch %d, step %d of %d: the"
                             + " mean loss over %d rows is %s at learning rate %.4g; lower the learning rate",
@@ -216,12 +216,12 @@ public final class Trainer {
      */
     GradientSum gradientSum(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
                             float[] weights, int epoch, int step) {
-        return gradientSum(jsc, data, network, scaling, weights, epoch, step, SharedWeights.inProcessAllowed(jsc));
+        return gradientSum(jsc, data, network, scaling, weights, epoch, step, SharedWeights.transport(jsc));
     }
 
     private GradientSum gradientSum(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
-                                    float[] weights, int epoch, int step, boolean inProcessAllowed) {
-        try (SharedWeights shared = SharedWeights.share(jsc, weights, inProcessAllowed)) {
+                                    float[] weights, int epoch, int step, SharedWeights.Transport transport) {
+        try (SharedWeights shared = SharedWeights.share(weights, transport, jsc)) {
             return sum(data, stepTask(shared, data, network, scaling, epoch, step), cluster.aggregationDepth());
         }
     }

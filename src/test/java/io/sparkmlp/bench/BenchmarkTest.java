@@ -127,10 +127,11 @@ class BenchmarkTest {
         double ours = json.get("cache").get("sparkmlp_bytes_per_row").asDouble();
         double theirs = json.get("cache").get("mllib_bytes_per_row").asDouble();
         assertTrue(ours >= 16 && theirs > ours, "bytes per row: sparkmlp " + ours + ", MLlib " + theirs);
-        // in-process (the default under a local master) and broadcast, each against its own empty jobs
-        assertEquals(2, json.get("step_profile").size());
+        // in-process (the default under a local master), in the task and broadcast, each against its own empty jobs
+        assertEquals(3, json.get("step_profile").size());
         assertEquals("in-process", json.get("step_profile").get(0).get("weights_transport").asText());
-        assertEquals("broadcast", json.get("step_profile").get(1).get("weights_transport").asText());
+        assertEquals("task", json.get("step_profile").get(1).get("weights_transport").asText());
+        assertEquals("broadcast", json.get("step_profile").get(2).get("weights_transport").asText());
         assertTrue(json.get("blas").get("kernel_gflops").asDouble() > 0);
         assertTrue(json.get("pytorch").get("skipped").asText().contains("--torch-script"));
         for (Map<String, Object> target : (List<Map<String, Object>>) report.get("targets")) {

@@ -73,40 +73,46 @@ class StepJobTest {
     }
 
     @Test
-    void underALocalMasterTheTasksReadTheDriversArrayAndABroadcastGivesTheSameValues() {
+    void underALocalMasterTheTasksReadTheDriversArrayAndTheOtherTransportsGiveTheSameValues() {
         float[] weights = {1f, 2f, 3f};
-        try (SharedWeights inProcess = SharedWeights.share(jsc, weights, true)) {
+        try (SharedWeights inProcess = SharedWeights.share(weights, SharedWeights.Transport.IN_PROCESS, jsc)) {
             assertSame(weights, inProcess.value());
         }
-        try (SharedWeights broadcast = SharedWeights.share(jsc, weights, false)) {
+        try (SharedWeights inTask = SharedWeights.share(weights, SharedWeights.Transport.TASK, jsc)) {
+            assertArrayEquals(weights, inTask.value());
+        }
+        try (SharedWeights broadcast = SharedWeights.share(weights, SharedWeights.Transport.BROADCAST, jsc)) {
             assertArrayEquals(weights, broadcast.value());
         }
-        SharedWeights closed = SharedWeights.share(jsc, weights, true);
+        SharedWeights closed = SharedWeights.share(weights, SharedWeights.Transport.IN_PROCESS, jsc);
         closed.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, closed::value);
-        assertTrue(e.getMessage().contains(SharedWeights.IN_PROCESS_KEY), e.getMessage());
+        assertTrue(e.getMessage().contains(SharedWeights.TRANSPORT_KEY), e.getMessage());
     }
 
     @Test
-    void trainingWithTheWeightsBroadcastGivesBitIdenticalWeightsToTheInProcessHandOver() {
+    void trainingGivesBitIdenticalWeightsWhicheverWayTheWeightsTravel() {
         Dataset<Row> data = TestData.frame(spark, TestData.blobs(300, 6, 3, 1.0, 4), 3);
+        assertEquals(SharedWeights.Transport.IN_PROCESS, SharedWeights.transport(jsc));
         float[] inProcess = new Trainer(smallParams(), new ClusterParams()).fit(data, null, "label", "features")
                 .model().weights();
-        jsc.setLocalProperty(SharedWeights.IN_PROCESS_KEY, "false");
-        float[] broadcast;
         try {
-            assertFalse(SharedWeights.inProcess(jsc, SharedWeights.inProcessAllowed(jsc)));
-            broadcast = new Trainer(smallParams(), new ClusterParams()).fit(data, null, "label", "features")
-                    .model().weights();
-            jsc.setLocalProperty(SharedWeights.IN_PROCESS_KEY, "perhaps");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> SharedWeights.inProcessAllowed(jsc));
-            assertTrue(e.getMessage().contains("'perhaps'"), e.getMessage());
+            for (SharedWeights.Transport transport : new SharedWeights.Transport[] {SharedWeights.Transport.TASK,
+                    SharedWeights.Transport.BROADCAST}) {
+                jsc.setLocalProperty(SharedWeights.TRANSPORT_KEY, transport.id());
+                assertEquals(transport, SharedWeights.transport(jsc));
+                float[] other = new Trainer(smallParams(), new ClusterParams()).fit(data, null, "label", "features")
+                        .model().weights();
+                assertNotSame(inProcess, other);
+                assertArrayEquals(inProcess, other, transport.id());
+            }
+            jsc.setLocalProperty(SharedWeights.TRANSPORT_KEY, "perhaps");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharedWeights.transport(jsc));
+            assertEquals(SharedWeights.TRANSPORT_KEY + " must be auto, in-process, task or broadcast, got 'perhaps'",
+                    e.getMessage());
         } finally {
-            jsc.setLocalProperty(SharedWeights.IN_PROCESS_KEY, null);
+            jsc.setLocalProperty(SharedWeights.TRANSPORT_KEY, null);
         }
-        assertNotSame(inProcess, broadcast);
-        assertArrayEquals(inProcess, broadcast);
     }
 
     @Test
@@ -133,10 +139,15 @@ class StepJobTest {
     @Test
     void theStepProfileSplitsEachStepIntoPartsThatAddUpToItsWallTime() {
         Dataset<Row> frame = TestData.frame(spark, TestData.blobs(256, 6, 3, 1.0, 6), 2);
-        for (boolean inProcessAllowed : new boolean[] {true, false}) {
-            StepProfiler.Profile profile = StepProfiler.profile(frame, "label", "features", smallParams(),
-                    new ClusterParams(), 2, 12, inProcessAllowed);
-            assertEquals(inProcessAllowed ? "in-process" : "broadcast", profile.transport());
+        for (String transport : new String[] {"in-process", "task", "broadcast"}) {
+            jsc.setLocalProperty(StepProfiler.TRANSPORT_KEY, transport);
+            StepProfiler.Profile profile;
+            try {
+                profile = StepProfiler.profile(frame, "label", "features", smallParams(), new ClusterParams(), 2, 12);
+            } finally {
+                jsc.setLocalProperty(StepProfiler.TRANSPORT_KEY, null);
+            }
+            assertEquals(transport, profile.transport());
             assertEquals(12, profile.steps());
             assertEquals(2, profile.partitions());
             assertTrue(profile.emptyJob().medianMs() > 0, "empty job " + profile.emptyJob());

@@ -74,7 +74,7 @@ public class StepLoopBenchmark {
     @Setup(Level.Iteration)
     public void startTraining() {
         weights = network.initialParameters(SEED, Initialization.HE);
-        sharedWeights = new HeldWeights(weights);
+        sharedWeights = SharedWeights.share(weights, SharedWeights.Transport.TASK, null);
         sgd = new MomentumSgd(network.layout(), MOMENTUM, false, 0.0);
         epoch = 0;
         step = 0;
@@ -94,26 +94,5 @@ public class StepLoopBenchmark {
             epoch++;
         }
         return weights;
-    }
-
-    /** The driver's array handed to the task by reference, as the in-process hand-off under a local master does. */
-    private static final class HeldWeights extends SharedWeights {
-        private static final long serialVersionUID = 1L;
-
-        private final float[] weights;
-
-        HeldWeights(float[] weights) {
-            this.weights = weights;
-        }
-
-        @Override
-        float[] value() {
-            return weights;
-        }
-
-        @Override
-        public void close() {
-            // nothing registered, nothing to release
-        }
     }
 }

@@ -1,0 +1,228 @@
+package io.sparkmlp.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The benchmarks' results files and the README tables made from them. Every benchmark run writes
+ * {@code bench/results/<date>-<machine>-<kind>.json} (the machine, the settings and every figure);
+ * the README's figures live between {@code <!-- results:KIND -->} and {@code <!-- /results:KIND -->}
+ * and are rendered from the latest committed file of that kind, never typed by hand
+ * ({@code submit/readme-tables} rewrites them; a test checks that they match).
+ */
+public final class BenchResults {
+
+    public static final Path DEFAULT_DIR = Path.of("bench", "results");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Pattern BLOCK = Pattern.compile(
+            "(<!-- results:([a-z-]+) -->\\n)(.*?)(<!-- /results:\\2 -->)", Pattern.DOTALL);
+
+    private BenchResults() {
+    }
+
+    /** {@code BenchResults [README.md [bench/results]]}: rewrites the README's result blocks from the latest files. */
+    public static void main(String[] args) throws IOException {
+        Path readme = Path.of(args.length > 0 ? args[0] : "README.md");
+        Path dir = args.length > 1 ? Path.of(args[1]) : DEFAULT_DIR;
+        String before = Files.readString(readme);
+        String after = updateReadme(before, dir);
+        Files.writeString(readme, after);
+        System.out.println(before.equals(after) ? "readme tables: " + readme + " already matches " + dir
+                : "readme tables: rewrote the result blocks of " + readme + " from " + dir);
+    }
+
+    /** This machine: CPU model, family and model numbers, cores, memory, OS and Java. */
+    static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, String> cpu = cpuInfo();
+        m.put("cpu", cpu.getOrDefault("model name", System.getProperty("os.arch")));
+        m.put("cpu_family", cpu.getOrDefault("cpu family", ""));
+        m.put("cpu_model", cpu.getOrDefault("model", ""));
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+        m.put("memory_gib", Math.round(memory / (1024.0 * 1024 * 1024)));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        return m;
+    }
+
+    /** A short file-name id of the machine, e.g. {@code intel-6-207-2c}. */
+    static String machineId(Map<String, Object> machine) {
+        String cpu = String.valueOf(machine.get("cpu")).toLowerCase(Locale.ROOT);
+        String vendor = cpu.contains("intel") ? "intel" : cpu.contains("amd") ? "amd" : cpu.replaceAll("[^a-z0-9]+", "").replaceAll("^(.{0,12}).*", "$1");
+        return vendor + "-" + machine.get("cpu_family") + "-" + machine.get("cpu_model") + "-" + machine.get("cores") + "c";
+    }
+
+    private static Map<String, String> cpuInfo() {
+        Map<String, String> info = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    info.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                }
+                if (line.isBlank() && !info.isEmpty()) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: the architecture stands in for the model
+        }
+        return info;
+    }
+
+    /** Writes {@code report} with the machine and date added as {@code dir/<date>-<machine>-<kind>.json}. */
+    public static Path write(Path dir, String kind, Map<String, Object> report) {
+        if (!kind.matches("[a-z-]+")) {
+            throw new IllegalArgumentException("a results kind is lower-case letters and dashes, got '" + kind + "'");
+        }
+        Map<String, Object> file = new LinkedHashMap<>();
+        file.put("kind", kind);
+        file.put("date", LocalDate.now(ZoneOffset.UTC).toString());
+        Map<String, Object> machine = machine();
+        file.put("machine", machine);
+        file.putAll(report);
+        Path path = dir.resolve(file.get("date") + "-" + machineId(machine) + "-" + kind + ".json");
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(path, JSON.writeValueAsString(file) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+        return path;
+    }
+
+    /** The latest file of {@code kind} in {@code dir} (names start with the date), or null when there is none. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> latest(Path dir, String kind) {
+        if (!Files.isDirectory(dir)) {
+            return null;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            Path latest = files.filter(p -> p.getFileName().toString().endsWith("-" + kind + ".json"))
+                    .max((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString())).orElse(null);
+            if (latest == null) {
+                return null;
+            }
+            Map<String, Object> map = JSON.readValue(latest.toFile(), Map.class);
+            map.put("file", dir.resolve(latest.getFileName()).toString());
+            return map;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the results in " + dir, e);
+        }
+    }
+
+    /** The README with every result block rendered from the latest file of its kind in {@code dir}. */
+    static String updateReadme(String readme, Path dir) {
+        Matcher m = BLOCK.matcher(readme);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String kind = m.group(2);
+            Map<String, Object> latest = latest(dir, kind);
+            String body = latest == null ? "No results of kind `" + kind + "` are committed in `" + dir + "` yet.\n"
+                    : render(kind, latest);
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + body + m.group(4)));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** The markdown of one results file. */
+    static String render(String kind, Map<String, Object> r) {
+        StringBuilder md = new StringBuilder();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> machine = (Map<String, Object>) r.get("machine");
+        md.append(String.format(Locale.ROOT, "From `%s` (%s, %s, family %s model %s, %s cores, %s GiB):%n%n",
+                r.get("file"), r.get("date"), machine.get("cpu"), machine.get("cpu_family"), machine.get("cpu_model"),
+                machine.get("cores"), machine.get("memory_gib")));
+        switch (kind) {
+            case "blas" -> renderBlas(md, r);
+            case "step-local", "step-standalone" -> renderStep(md, r);
+            default -> md.append("(no table for results of kind ").append(kind).append(")\n");
+        }
+        return md.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void renderBlas(StringBuilder md, Map<String, Object> r) {
+        md.append("| measurement | median | min | max | runs |\n|---|---|---|---|---|\n");
+        row(md, "sgemm 256x512x784, one thread, bundled OpenBLAS (GFLOP/s)", r.get("sgemm_bundled"), "%.1f");
+        row(md, "sgemm 256x512x784, one thread, system OpenBLAS, pthread (GFLOP/s)", r.get("sgemm_system_pthread"), "%.1f");
+        row(md, "epoch of `conf/fashion-mnist.properties`, `local[2]`, bundled (s)", r.get("epoch_bundled"), "%.2f");
+        row(md, "the same, system pthread OpenBLAS, as before (s)", r.get("epoch_system_pthread"), "%.2f");
+        row(md, "the same, system OpenMP OpenBLAS, `OMP_NUM_THREADS` unset, as before (s)",
+                r.get("epoch_system_openmp_before"), "%.2f");
+        row(md, "the same, bundled, beside a system OpenMP build, `OMP_NUM_THREADS` unset (s)",
+                r.get("epoch_bundled_system_openmp"), "%.2f");
+        md.append("\n| ratio | measured | target | |\n|---|---|---|---|\n");
+        for (String key : List.of("sgemm_ratio", "epoch_speedup", "epoch_speedup_openmp_machine", "epoch_openmp_over_pthread")) {
+            Map<String, Object> t = (Map<String, Object>) r.get(key);
+            if (t != null) {
+                md.append(String.format(Locale.ROOT, "| %s | %.2f | %s | %s |%n", t.get("what"), t.get("measured"),
+                        t.get("target"), (boolean) t.get("met") ? "met" : "**not met**"));
+            }
+        }
+        md.append("\nBundled: ").append(r.get("bundled")).append(".  \nSystem: ").append(r.get("system_pthread")).append(".\n");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void renderStep(StringBuilder md, Map<String, Object> r) {
+        md.append(String.format(Locale.ROOT, "Master `%s`, %s partitions, batch %s; step overhead (step − slowest task's"
+                + " compute) over the empty job's latency, each step beside its own empty job.%n%n", r.get("master"),
+                r.get("partitions"), r.get("batch_size")));
+        md.append("| weights by | overhead / empty job, median | min | max | runs | step ms | empty job ms | target |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
+        for (String transport : List.of("in-process", "task", "broadcast")) {
+            Map<String, Object> t = (Map<String, Object>) r.get(transport);
+            if (t == null) {
+                continue;
+            }
+            List<Map<String, Object>> profiles = (List<Map<String, Object>>) t.get("profiles");
+            List<Double> steps = new ArrayList<>();
+            List<Double> empty = new ArrayList<>();
+            for (Map<String, Object> p : profiles) {
+                steps.add(((Number) ((Map<String, Object>) p.get("step")).get("median_ms")).doubleValue());
+                empty.add(((Number) ((Map<String, Object>) p.get("empty_job")).get("median_ms")).doubleValue());
+            }
+            double median = ((Number) t.get("median")).doubleValue();
+            double target = ((Number) r.get("target")).doubleValue();
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2f | <= %.1f %s |%n", transport,
+                    median, ((Number) t.get("min")).doubleValue(), ((Number) t.get("max")).doubleValue(), t.get("runs"),
+                    middle(steps), middle(empty), target, median <= target ? "met" : "**not met**"));
+        }
+    }
+
+    private static double middle(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        return sorted.get(sorted.size() / 2);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void row(StringBuilder md, String what, Object stats, String format) {
+        if (stats == null) {
+            return;
+        }
+        Map<String, Object> s = (Map<String, Object>) stats;
+        md.append("| ").append(what).append(" | ").append(String.format(Locale.ROOT, format, s.get("median")))
+                .append(" | ").append(String.format(Locale.ROOT, format, s.get("min")))
+                .append(" | ").append(String.format(Locale.ROOT, format, s.get("max")))
+                .append(" | ").append(s.get("runs")).append(" |\n");
+    }
+}
