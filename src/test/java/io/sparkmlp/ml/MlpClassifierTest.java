@@ -204,6 +204,57 @@ class MlpClassifierTest {
     }
 
     @Test
+    void scoringInBlocksGivesSparksRowAtATimeOutputForEveryColumnSettingWithAndWithoutThresholds() {
+        Dataset<Row> data = blobs(300, 14).withColumn("id", functions.monotonically_increasing_id());
+        MlpClassificationModel fitted = small().fit(data);
+        String[][] settings = {{"rawPrediction", "probability", "prediction"}, {"", "probability", "prediction"},
+                {"rawPrediction", "", "prediction"}, {"", "", "prediction"}, {"rawPrediction", "probability", ""},
+                {"", "p", ""}, {"r", "", ""}};
+        for (double[] thresholds : new double[][] {null, {1.0, 1.0, 1e-3}}) {
+            for (String[] columns : settings) {
+                MlpClassificationModel model = fitted.copy(new ParamMap()).setRawPredictionCol(columns[0])
+                        .setProbabilityCol(columns[1]).setPredictionCol(columns[2]);
+                if (thresholds != null) {
+                    model.setThresholds(thresholds);
+                }
+                String what = java.util.Arrays.toString(columns) + " thresholds " + java.util.Arrays.toString(thresholds);
+                Dataset<Row> expected = model.transformRowByRow(data);
+                // 7 rows a pass: many blocks per partition, the last one partly filled
+                for (Dataset<Row> blocks : List.of(model.transform(data, 7), model.transform(data))) {
+                    assertEquals(expected.schema().json(), blocks.schema().json(), what);
+                    assertSameRows(expected.collectAsList(), blocks.collectAsList(), what);
+                }
+            }
+        }
+        MlpClassificationModel none = fitted.copy(new ParamMap()).setRawPredictionCol("").setProbabilityCol("")
+                .setPredictionCol("");
+        assertEquals(data.schema(), none.transform(data).schema());
+        assertEquals(data.collectAsList(), none.transform(data).collectAsList());
+    }
+
+    /** Same rows in the same order: vectors equal to float precision, every other value exactly. */
+    private static void assertSameRows(List<Row> expected, List<Row> actual, String what) {
+        assertEquals(expected.size(), actual.size(), what);
+        for (int r = 0; r < expected.size(); r++) {
+            Row e = expected.get(r);
+            Row a = actual.get(r);
+            assertEquals(e.size(), a.size(), what);
+            for (int i = 0; i < e.size(); i++) {
+                if (e.get(i) instanceof Vector ev && i >= 2) {
+                    double[] x = ev.toArray();
+                    double[] y = ((Vector) a.get(i)).toArray();
+                    assertEquals(x.length, y.length, what);
+                    for (int k = 0; k < x.length; k++) {
+                        assertEquals(x[k], y[k], 1e-5 * Math.max(1, Math.abs(x[k])), what + ", row " + r + ", column " + i);
+                    }
+                } else {
+                    assertEquals(e.get(i), a.get(i), what + ", row " + r + ", column " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void aValidationIndicatorColumnHoldsOutTheMarkedRows() {
         Dataset<Row> data = blobs(400, 3).withColumn("isVal", functions.rand(7).lt(0.25));
         long marked = data.filter("isVal").count();
