@@ -153,8 +153,8 @@ public final class MlpClassificationModel
         return scored;
     }
 
-    /** Spark's own row-at-a-time transform (one UDF call and one forward pass per row), for tests and benchmarks. */
-    Dataset<Row> transformRowByRow(Dataset<?> dataset) {
+    /** Spark's own row-at-a-time transform (one UDF call and one forward pass per row), kept to compare against. */
+    public Dataset<Row> transformRowByRow(Dataset<?> dataset) {
         return super.transform(dataset);
     }
 
