@@ -92,6 +92,8 @@ final class GzipReadSpeed {
             List<Double> seconds = new ArrayList<>();
             List<Double> inflated = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
+                // no decoder left open by the previous run: each run starts from the file's first byte
+                IdxFiles.closeParkedDecoders();
                 long before = IdxFiles.inflatedBytes();
                 long start = System.nanoTime();
                 readAndPack(spark, files, layout, p, images.dim(0));

@@ -69,6 +69,11 @@ public final class IdxFiles {
         return GzipResumePoints.INFLATED.get();
     }
 
+    /** Closes the gzip decoders that {@link #openAt} streams left open for later readers (see {@link GzipResumePoints}). */
+    public static void closeParkedDecoders() {
+        GzipResumePoints.closeAll();
+    }
+
     /** True when the file starts with the gzip magic {@code 1f 8b}. */
     public static boolean isGzip(String path, Configuration conf) throws IOException {
         try (InputStream in = openRaw(path, conf)) {
