@@ -72,19 +72,36 @@ public final class Benchmark {
             "  --torch-script FILE      the reference script (default: none; submit/bench passes shared/baselines/torch_mlp.py)",
             "  --torch-python LIST      Pythons to try for torch (default python3,/usr/bin/python3)",
             "  --torch-epochs N         epochs of the reference run (default 10)",
+            "  --transform-copies N     transform speed on the test rows repeated N times (default 4: 40,000 rows)",
+            "  --transform-runs N       timed transform runs of each model, after a warm-up; the median counts (default 5)",
+            "  --only transform         only the transform speed (sparkmlp and MLlib fitted briefly on the training rows)",
+            "  --only gzip-read         only the time to read and pack a large gzipped set at each of --gzip-partitions:",
+            "  --gzip-data DIR          its folder (default " + GzipReadSpeed.DEFAULT_DIR + "), written once from --data",
+            "  --gzip-copies N          as N augmented copies of the training images (default 10: 600,000 images)",
+            "  --gzip-partitions LIST   partition counts (default 2,32)",
+            "  --gzip-runs N            timed runs at each count, after a warm-up; the median counts (default 3)",
             "",
             "Training options (--data, --preset, --epochs, --batch-size, ...) are submit/train's; the default preset is",
             "conf/fashion-mnist-fast.properties. The reference PyTorch run uses batch 128, learning rate 0.05, the",
             "preset's momentum, standardised inputs.");
 
-    private static final Map<String, String> BENCH_DEFAULTS = Map.of(
-            "out", "out/bench",
-            "mllib-iterations", "10,25,50,100",
-            "mllib-standardized-iterations", "100",
-            "profile-steps", "300",
-            "profile-warmup", "50",
-            "torch-python", "python3,/usr/bin/python3",
-            "torch-epochs", "10");
+    private static final Map<String, String> BENCH_DEFAULTS = Map.ofEntries(
+            Map.entry("out", "out/bench"),
+            Map.entry("mllib-iterations", "10,25,50,100"),
+            Map.entry("mllib-standardized-iterations", "100"),
+            Map.entry("profile-steps", "300"),
+            Map.entry("profile-warmup", "50"),
+            Map.entry("torch-python", "python3,/usr/bin/python3"),
+            Map.entry("torch-epochs", "10"),
+            Map.entry("transform-copies", "4"),
+            Map.entry("transform-runs", "5"),
+            Map.entry("gzip-data", GzipReadSpeed.DEFAULT_DIR),
+            Map.entry("gzip-copies", "10"),
+            Map.entry("gzip-partitions", "2,32"),
+            Map.entry("gzip-runs", "3"));
+
+    /** The parts that {@code --only} runs alone. */
+    static final List<String> ONLY = List.of("transform", "gzip-read");
 
     private Benchmark() {
     }
@@ -133,7 +150,7 @@ public final class Benchmark {
             }
             String key = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
             if (BENCH_DEFAULTS.containsKey(key) || key.equals("readme") || key.equals("kernel-batch")
-                    || key.equals("torch-script")) {
+                    || key.equals("torch-script") || key.equals("only")) {
                 String value;
                 if (arg.contains("=")) {
                     value = arg.substring(arg.indexOf('=') + 1);
@@ -152,10 +169,17 @@ public final class Benchmark {
     /** The whole benchmark on a given session; returns what it writes to bench.json. */
     public static Map<String, Object> run(SparkSession spark, Map<String, String> bench, TrainOptions options,
                                           PrintStream console) throws IOException, InterruptedException {
-        int[] mllibIterations = positiveInts(bench.get("mllib-iterations"), "mllib-iterations");
-        int profileSteps = positiveInts(bench.get("profile-steps"), "profile-steps")[0];
-        int profileWarmup = nonNegativeInts(bench.get("profile-warmup"), "profile-warmup")[0];
-        Path out = Path.of(bench.get("out"));
+        String only = bench.get("only");
+        if (only != null && !ONLY.contains(only)) {
+            throw new IllegalArgumentException("--only takes one of " + ONLY + ", got '" + only + "'");
+        }
+        if ("gzip-read".equals(only)) {
+            return gzipReadOnly(spark, bench, options, console);
+        }
+        int[] mllibIterations = positiveInts(option(bench, "mllib-iterations"), "mllib-iterations");
+        int profileSteps = positiveInts(option(bench, "profile-steps"), "profile-steps")[0];
+        int profileWarmup = nonNegativeInts(option(bench, "profile-warmup"), "profile-warmup")[0];
+        Path out = Path.of(option(bench, "out"));
         Files.createDirectories(out);
 
         TrainingParams params = options.training();
@@ -199,6 +223,13 @@ public final class Benchmark {
         environment.put("train_rows", trainRows);
         environment.put("test_rows", testRows);
         console.printf("bench: %d training and %d test rows read and cached in %.1f s%n", trainRows, testRows, loadSeconds);
+        if ("transform".equals(only)) {
+            report.put("transform", measureTransform(train, test, params, bench, console));
+            writeJson(report, out.resolve("transform.json"), console);
+            train.unpersist();
+            test.unpersist();
+            return report;
+        }
 
         report.put("blas", measureBlas(layout, params, partitions, bench, console));
         Map<String, Object> cache = new LinkedHashMap<>();
@@ -211,7 +242,7 @@ public final class Benchmark {
         Map<String, Object> mllib = trainMllib(spark, train, test, layout, params.seed(), mllibIterations, null,
                 trainRows, console);
         report.put("mllib", mllib);
-        int[] standardizedIterations = Arrays.stream(nonNegativeInts(bench.get("mllib-standardized-iterations"),
+        int[] standardizedIterations = Arrays.stream(nonNegativeInts(option(bench, "mllib-standardized-iterations"),
                 "mllib-standardized-iterations")).filter(i -> i > 0).toArray();
         if (standardizedIterations.length > 0) {
             report.put("mllib_standardized", trainMllib(spark, train, test, layout, params.seed(), standardizedIterations,
@@ -224,6 +255,7 @@ public final class Benchmark {
         Map<String, Object> torch = runTorch(bench, folder, layout, params, spark.sparkContext().defaultParallelism(),
                 out, console);
         report.put("pytorch", torch);
+        report.put("transform", measureTransform(train, test, params, bench, console));
         report.put("targets", targets(report));
 
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -247,6 +279,51 @@ public final class Benchmark {
         train.unpersist();
         test.unpersist();
         return report;
+    }
+
+    private static Map<String, Object> measureTransform(Dataset<Row> train, Dataset<Row> test, TrainingParams params,
+                                                        Map<String, String> bench, PrintStream console) {
+        return TransformSpeed.measure(train, test, params, positiveInts(option(bench, "transform-copies"),
+                "transform-copies")[0], positiveInts(option(bench, "transform-runs"), "transform-runs")[0], console);
+    }
+
+    /** {@code --only gzip-read}: writes the gzipped set when missing, times read + pack, writes gzip-read.json. */
+    private static Map<String, Object> gzipReadOnly(SparkSession spark, Map<String, String> bench, TrainOptions options,
+                                                    PrintStream console) throws IOException {
+        String source = options.data() != null ? options.data() : TrainOptions.DEFAULT_DATA;
+        MnistFiles files = GzipReadSpeed.prepare(source, Path.of(option(bench, "gzip-data")),
+                positiveInts(option(bench, "gzip-copies"), "gzip-copies")[0], console);
+        Map<String, Object> report = new LinkedHashMap<>();
+        Map<String, Object> environment = new LinkedHashMap<>();
+        environment.put("date", Instant.now().toString());
+        environment.put("master", spark.sparkContext().master());
+        environment.put("available_processors", Runtime.getRuntime().availableProcessors());
+        report.put("environment", environment);
+        Map<String, Object> gzip = GzipReadSpeed.measure(spark, files, options.training().layout(),
+                positiveInts(option(bench, "gzip-partitions"), "gzip-partitions"),
+                positiveInts(option(bench, "gzip-runs"), "gzip-runs")[0], console);
+        report.put("gzip_read", gzip);
+        List<Map<String, Object>> targets = new ArrayList<>();
+        targets.add(target("gzip read + pack seconds, most partitions / fewest", (double) gzip.get("last_over_first"),
+                "<=", 1.5));
+        report.put("targets", targets);
+        Path out = Path.of(option(bench, "out"));
+        Files.createDirectories(out);
+        writeJson(report, out.resolve("gzip-read.json"), console);
+        return report;
+    }
+
+    private static void writeJson(Map<String, Object> report, Path file, PrintStream console) {
+        try {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        console.println("bench: wrote " + file);
+    }
+
+    private static String option(Map<String, String> bench, String key) {
+        return bench.getOrDefault(key, BENCH_DEFAULTS.get(key));
     }
 
     private static Map<String, Object> measureBlas(Layout layout, TrainingParams params, int partitions,
@@ -454,14 +531,14 @@ public final class Benchmark {
             console.println("bench: PyTorch reference skipped: " + torch.get("skipped"));
             return torch;
         }
-        String python = TorchBaseline.findPython(Arrays.asList(bench.get("torch-python").split(",")));
+        String python = TorchBaseline.findPython(Arrays.asList(option(bench, "torch-python").split(",")));
         if (python == null) {
-            torch.put("skipped", "none of " + bench.get("torch-python") + " imports torch");
+            torch.put("skipped", "none of " + option(bench, "torch-python") + " imports torch");
             console.println("bench: PyTorch reference skipped: " + torch.get("skipped"));
             return torch;
         }
         String arch = Arrays.stream(layout.sizes()).mapToObj(Integer::toString).reduce((a, b) -> a + "-" + b).orElseThrow();
-        int epochs = positiveInts(bench.get("torch-epochs"), "torch-epochs")[0];
+        int epochs = positiveInts(option(bench, "torch-epochs"), "torch-epochs")[0];
         JsonNode result = TorchBaseline.run(python, Path.of(script), data, arch, 0.05, params.momentum(), 128, epochs,
                 threads, out.resolve("torch.json"), console);
         JsonNode summary = result.get("summary");
@@ -519,6 +596,12 @@ public final class Benchmark {
         Map<String, Object> cache = (Map<String, Object>) report.get("cache");
         targets.add(target("cached bytes per training row, MLlib / sparkmlp", (double) cache.get("mllib_over_sparkmlp"),
                 ">=", 6));
+        Map<String, Object> transform = (Map<String, Object>) report.get("transform");
+        if (transform != null) {
+            targets.add(target(String.format(Locale.ROOT, "transform rows/s on %,d test rows: sparkmlp %,.0f / MLlib %,.0f",
+                    ((Number) transform.get("rows")).longValue(), rowsPerSecond(transform, "sparkmlp"),
+                    rowsPerSecond(transform, "mllib")), (double) transform.get("sparkmlp_over_mllib"), ">=", 5));
+        }
         Map<String, Object> torch = (Map<String, Object>) report.get("pytorch");
         if (torch.containsKey("time_to_train_s")) {
             Double theirsTo88 = ((Map<String, Double>) torch.get("time_to_train_s")).get("0.88");
@@ -528,6 +611,11 @@ public final class Benchmark {
                     + " PyTorch %s s", seconds(oursTo88), seconds(theirsTo88)), ratio, "<=", 3));
         }
         return targets;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double rowsPerSecond(Map<String, Object> transform, String model) {
+        return (double) ((Map<String, Object>) transform.get(model)).get("rows_per_second");
     }
 
     /** The time of the first point of {@code curve} at or above {@code accuracy}, or null. */

@@ -17,7 +17,10 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 /**
  * The {@code idx} data source: {@code spark.read().format("idx").load(imagesPath)} gives one row per image with
  * {@code label} (double) and {@code features} (dense ML vector of rows x cols pixels). The driver reads only
- * the two headers; every partition opens the files itself and reads its own contiguous range of rows.
+ * the two headers; every partition opens the files itself and reads its own contiguous range of rows. A raw file
+ * is entered by seeking; a gzip file cannot be, so a partition continues the decoder that an earlier partition
+ * in the same JVM left where it stopped ({@link GzipResumePoints}): the file is inflated about once per executor,
+ * not once per partition.
  */
 public final class IdxDataSource implements TableProvider, DataSourceRegister {
 

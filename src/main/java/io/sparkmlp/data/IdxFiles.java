@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -28,12 +29,14 @@ public final class IdxFiles {
 
     /** The file's IDX bytes, decompressed when the file starts with the gzip magic. */
     public static InputStream open(String path, Configuration conf) throws IOException {
-        return openAt(path, conf, 0);
+        return IdxReader.decode(new BufferedInputStream(openRaw(path, conf), BUFFER), path);
     }
 
     /**
      * The file's IDX bytes from decoded byte {@code offset} on: a raw file seeks there, a gzip file decompresses
-     * up to it. An offset past the end gives a stream at its end, so the caller's read reports the shortfall.
+     * up to it, from where a stream of the same file that an earlier caller in this JVM closed stopped, if one
+     * stopped at or before {@code offset}, else from byte 0 (see {@link GzipResumePoints}). An offset past the
+     * end gives a stream at its end, so the caller's read reports the shortfall.
      */
     public static InputStream openAt(String path, Configuration conf, long offset) throws IOException {
         if (offset < 0) {
@@ -44,19 +47,31 @@ public final class IdxFiles {
         FSDataInputStream in = fs.open(p, BUFFER);
         try {
             boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+            FileStatus status = fs.getFileStatus(p);
             if (!gzip) {
                 // some file systems refuse to seek past the end, so stop at it
-                in.seek(Math.min(offset, fs.getFileStatus(p).getLen()));
+                in.seek(Math.min(offset, status.getLen()));
                 return new BufferedInputStream(in, BUFFER);
             }
-            in.seek(0);
-            InputStream decoded = IdxReader.decode(new BufferedInputStream(in, BUFFER), path);
-            skipUpTo(decoded, offset);
-            return decoded;
+            in.close();
+            GzipResumePoints.FileVersion version = new GzipResumePoints.FileVersion(fs.makeQualified(p).toString(),
+                    status.getLen(), status.getModificationTime());
+            return GzipResumePoints.openAt(version, offset,
+                    () -> IdxReader.decode(new BufferedInputStream(fs.open(p, BUFFER), BUFFER), path));
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
         }
+    }
+
+    /** Bytes that gzip streams from {@link #openAt} have inflated in this JVM so far, skipped ones included. */
+    public static long inflatedBytes() {
+        return GzipResumePoints.INFLATED.get();
+    }
+
+    /** Closes the gzip decoders that {@link #openAt} streams left open for later readers (see {@link GzipResumePoints}). */
+    public static void closeParkedDecoders() {
+        GzipResumePoints.closeAll();
     }
 
     /** True when the file starts with the gzip magic {@code 1f 8b}. */

@@ -1,12 +1,18 @@
 package io.sparkmlp.ml;
 
+import io.sparkmlp.nn.InputScaling;
+import io.sparkmlp.nn.Network;
+import io.sparkmlp.nn.Workspace;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
 import io.sparkmlp.train.TrainingResult;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
@@ -17,19 +23,32 @@ import org.apache.spark.ml.util.DefaultParamsWriter;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Option;
 
 /**
  * The model {@link MlpClassifier} fits: raw prediction = the output layer's scores (logits),
  * probability = their softmax, prediction = the most probable class (or per {@code thresholds}).
- * {@code transform} runs row by row on the executors, so it works on streaming DataFrames and
- * collects nothing to the driver. Saved in the Spark ML layout: {@code metadata/} (Params, JSON)
+ * {@code transform} scores each partition in blocks of {@link #TRANSFORM_BLOCK_ROWS} rows, one
+ * {@code sgemm} per layer and block into a workspace reused for the whole partition, on the executors:
+ * it works on streaming DataFrames and collects nothing to the driver. Saved in the Spark ML layout: {@code metadata/} (Params, JSON)
  * and {@code data/} (sparkmlp's {@code metadata.json} and float32 {@code weights.bin}).
  */
 public final class MlpClassificationModel
         extends ProbabilisticClassificationModel<Vector, MlpClassificationModel> implements MLWritable {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(MlpClassificationModel.class);
+
+    /** Rows per forward pass in {@code transform}: enough columns for sgemm to run at speed, a few MB of workspace. */
+    static final int TRANSFORM_BLOCK_ROWS = 512;
 
     private final String uid;
     private final MlpModel model;
@@ -87,6 +106,197 @@ public final class MlpClassificationModel
             z[i] /= sum;
         }
         return dense;
+    }
+
+    /**
+     * Appends rawPrediction, probability and prediction (each unless its column name is empty) as Spark's
+     * {@code ProbabilisticClassificationModel} does, with the same values, thresholds and column metadata,
+     * but scores {@link #TRANSFORM_BLOCK_ROWS} rows per forward pass instead of one.
+     */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        return transform(dataset, TRANSFORM_BLOCK_ROWS);
+    }
+
+    /** {@link #transform(Dataset)} with {@code blockRows} rows per forward pass. */
+    Dataset<Row> transform(Dataset<?> dataset, int blockRows) {
+        if (blockRows < 1) {
+            throw new IllegalArgumentException("rows per forward pass must be >= 1, got " + blockRows);
+        }
+        StructType spark = transformSchema(dataset.schema(), true);
+        if (isDefined(thresholds()) && getThresholds().length != numClasses()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".transform() called with non-matching"
+                    + " numClasses and thresholds.length. numClasses=" + numClasses() + ", but thresholds has length "
+                    + getThresholds().length);
+        }
+        // Spark's transform appends the columns in this order (transformSchema lists prediction first); its UDFs
+        // make the vector columns nullable, the prediction (a primitive double) not
+        StructType output = dataset.schema();
+        for (String column : new String[] {getRawPredictionCol(), getProbabilityCol(), getPredictionCol()}) {
+            if (!column.isEmpty()) {
+                StructField field = spark.apply(column);
+                output = output.add(new StructField(field.name(), field.dataType(), !column.equals(getPredictionCol()),
+                        field.metadata()));
+            }
+        }
+        if (output.size() == dataset.schema().size()) {
+            LOG.warn("{}: MlpClassificationModel.transform() does nothing because no output columns were set.", uid());
+            return dataset.toDF();
+        }
+        BlockScorer scorer = new BlockScorer(this, dataset.schema().fieldIndex(getFeaturesCol()),
+                !getRawPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getPredictionCol().isEmpty(), blockRows);
+        Dataset<Row> scored = dataset.toDF().mapPartitions(scorer, Encoders.row(output));
+        // the row encoder keeps names, types and nullability but drops column metadata (ML attributes): put it back
+        for (int i = dataset.schema().size(); i < output.size(); i++) {
+            scored = scored.withMetadata(output.fields()[i].name(), output.fields()[i].metadata());
+        }
+        return scored;
+    }
+
+    /** Spark's own row-at-a-time transform (one UDF call and one forward pass per row), kept to compare against. */
+    public Dataset<Row> transformRowByRow(Dataset<?> dataset) {
+        return super.transform(dataset);
+    }
+
+    /** Scores a partition's rows in blocks; the model rides along for Spark's rules from scores to predictions. */
+    private static final class BlockScorer implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+
+        private final MlpClassificationModel model;
+        private final int featuresIndex;
+        private final boolean raw;
+        private final boolean probability;
+        private final boolean prediction;
+        private final int blockRows;
+
+        BlockScorer(MlpClassificationModel model, int featuresIndex, boolean raw, boolean probability, boolean prediction,
+                    int blockRows) {
+            this.model = model;
+            this.featuresIndex = featuresIndex;
+            this.raw = raw;
+            this.probability = probability;
+            this.prediction = prediction;
+            this.blockRows = blockRows;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            return new ScoredRows(this, rows);
+        }
+    }
+
+    /** The output rows of one partition: reads up to a block of input rows, scores them in one pass, emits them. */
+    private static final class ScoredRows implements Iterator<Row> {
+        private final BlockScorer scorer;
+        private final Iterator<Row> input;
+        private final Network network;
+        private final InputScaling scaling;
+        private final float[] weights;
+        private final int inputs;
+        private final int classes;
+        private final Row[] block;
+        private final int outputWidth;
+        private Workspace workspace;
+        private int filled;
+        private int next;
+
+        ScoredRows(BlockScorer scorer, Iterator<Row> input) {
+            this.scorer = scorer;
+            this.input = input;
+            MlpModel mlp = scorer.model.model;
+            this.network = mlp.network();
+            this.scaling = mlp.scaling();
+            this.weights = mlp.weights();
+            this.inputs = network.layout().inputSize();
+            this.classes = network.layout().outputSize();
+            this.block = new Row[scorer.blockRows];
+            this.outputWidth = (scorer.raw ? 1 : 0) + (scorer.probability ? 1 : 0) + (scorer.prediction ? 1 : 0);
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next < filled) {
+                return true;
+            }
+            fill();
+            return filled > 0;
+        }
+
+        /** Reads the next block of rows into the workspace's input (column j = row j, scaled) and scores it. */
+        private void fill() {
+            java.util.Arrays.fill(block, 0, filled, null);
+            filled = 0;
+            next = 0;
+            while (filled < block.length && input.hasNext()) {
+                Row row = input.next();
+                if (workspace == null) {
+                    // allocated with the first row, so an empty partition of a streaming micro-batch allocates nothing
+                    workspace = new Workspace(network.layout(), block.length);
+                }
+                copyFeatures(row, workspace.input(), filled * inputs);
+                block[filled++] = row;
+            }
+            if (filled > 0) {
+                network.scores(weights, workspace, filled);
+            }
+        }
+
+        private void copyFeatures(Row row, float[] into, int offset) {
+            if (row.isNullAt(scorer.featuresIndex)) {
+                throw new IllegalArgumentException("a row has a null features vector (column '"
+                        + scorer.model.getFeaturesCol() + "'): " + row);
+            }
+            Vector features = row.getAs(scorer.featuresIndex);
+            if (features.size() != inputs) {
+                throw new IllegalArgumentException("got " + features.size() + " features; the network's input layer has "
+                        + inputs);
+            }
+            double[] values = features instanceof DenseVector dense ? dense.values() : features.toArray();
+            for (int k = 0; k < inputs; k++) {
+                into[offset + k] = scaling.apply((float) values[k]);
+            }
+        }
+
+        @Override
+        public Row next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException("no rows left in this partition");
+            }
+            Row row = block[next];
+            float[] scores = workspace.output();
+            double[] z = new double[classes];
+            for (int k = 0; k < classes; k++) {
+                z[k] = scores[next * classes + k];
+            }
+            next++;
+            // the same calls as Spark's transform makes, so thresholds and ties behave as in its classifiers
+            MlpClassificationModel model = scorer.model;
+            Vector rawPrediction = Vectors.dense(z);
+            Object[] values = new Object[row.size() + outputWidth];
+            for (int i = 0; i < row.size(); i++) {
+                values[i] = row.get(i);
+            }
+            int column = row.size();
+            Vector probabilities = null;
+            if (scorer.raw) {
+                values[column++] = rawPrediction;
+            }
+            if (scorer.probability) {
+                probabilities = model.raw2probability(rawPrediction);
+                values[column++] = probabilities;
+            }
+            if (scorer.prediction) {
+                double predicted;
+                if (scorer.probability && !scorer.raw) {
+                    predicted = model.probability2prediction(probabilities);
+                } else {
+                    // ClassificationModel.predict(features) is raw2prediction(predictRaw(features)) too
+                    predicted = model.raw2prediction(rawPrediction);
+                }
+                values[column] = predicted;
+            }
+            return RowFactory.create(values);
+        }
     }
 
     /**

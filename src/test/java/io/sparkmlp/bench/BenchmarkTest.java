@@ -113,8 +113,9 @@ class BenchmarkTest {
                 new PrintStream(console, true, StandardCharsets.UTF_8));
 
         JsonNode json = new ObjectMapper().readTree(dir.resolve("out/bench.json").toFile());
+        String table = Files.readString(dir.resolve("out/bench.md"));
         for (String section : new String[] {"environment", "blas", "cache", "step_profile", "sparkmlp", "mllib", "pytorch",
-                "targets"}) {
+                "transform", "targets"}) {
             assertTrue(json.has(section), section + " missing from " + json);
         }
         assertEquals(3, json.get("sparkmlp").get("curve").size());
@@ -134,11 +135,17 @@ class BenchmarkTest {
         assertEquals("broadcast", json.get("step_profile").get(2).get("weights_transport").asText());
         assertTrue(json.get("blas").get("kernel_gflops").asDouble() > 0);
         assertTrue(json.get("pytorch").get("skipped").asText().contains("--torch-script"));
+        // the 90 test rows four times, the default
+        assertEquals(360, json.get("transform").get("rows").asInt());
+        for (String model : new String[] {"sparkmlp", "sparkmlp_row_at_a_time", "mllib"}) {
+            assertEquals(5, json.get("transform").get(model).get("seconds").size(), model);
+            assertTrue(json.get("transform").get(model).get("rows_per_second").asDouble() > 0, model);
+        }
+        assertTrue(table.contains("transform rows/s on 360 test rows"), table);
         for (Map<String, Object> target : (List<Map<String, Object>>) report.get("targets")) {
             assertTrue(target.containsKey("measured") && target.containsKey("met"), target.toString());
         }
 
-        String table = Files.readString(dir.resolve("out/bench.md"));
         assertTrue(table.contains("| final test accuracy |") && table.contains("overhead / empty job"), table);
         String updated = Files.readString(readme);
         assertTrue(updated.startsWith("intro\n" + Benchmark.README_BEGIN) && updated.endsWith(Benchmark.README_END + "\nend\n"),
@@ -146,5 +153,48 @@ class BenchmarkTest {
         assertFalse(updated.contains("stale"), updated);
         assertTrue(updated.contains(table.trim()), updated);
         assertTrue(console.toString().contains("bench: MLlib (pixels as read) maxIter 6"), console.toString());
+    }
+
+    @Test
+    void onlyTransformTimesBothModelsAndWritesTransformJson() throws Exception {
+        TinyMnist.write(dir.resolve("data"), 300, 50);
+        Map<String, String> bench = new LinkedHashMap<>(Map.of("out", dir.resolve("out").toString(), "only", "transform",
+                "transform-copies", "2", "transform-runs", "1"));
+        TrainOptions options = TrainOptions.parse("--data", dir.resolve("data").toString(), "--layers", "16,8,3",
+                "--partitions", "2");
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        Benchmark.run(SparkTestSession.get(), bench, options, new PrintStream(console, true, StandardCharsets.UTF_8));
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("out/transform.json").toFile());
+        assertEquals(100, json.get("transform").get("rows").asInt());
+        assertTrue(json.get("transform").get("sparkmlp_over_mllib").asDouble() > 0);
+        assertFalse(Files.exists(dir.resolve("out/bench.json")), "--only writes its own file, not the whole report");
+        assertTrue(console.toString().contains("bench: transform of 100 rows"), console.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Benchmark.run(
+                SparkTestSession.get(), new LinkedHashMap<>(Map.of("out", dir.toString(), "only", "steps")), options,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        assertTrue(e.getMessage().contains("'steps'"), e.getMessage());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void gzipReadTimesReadAndPackAtEachPartitionCountInflatingTheFileAboutOnce() throws Exception {
+        TinyMnist.write(dir.resolve("data"), 2000, 10);
+        io.sparkmlp.data.MnistFiles files = io.sparkmlp.data.MnistFiles.find(dir.resolve("data").toString(),
+                new org.apache.hadoop.conf.Configuration());
+        assertTrue(files.trainImages().endsWith(".gz"), files.trainImages());
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        Map<String, Object> result = GzipReadSpeed.measure(SparkTestSession.get(), files, new Layout(16, 8, 3),
+                new int[] {2, 12}, 2, new PrintStream(console, true, StandardCharsets.UTF_8));
+        List<Map<String, Object>> points = (List<Map<String, Object>>) result.get("points");
+        assertEquals(2, points.size());
+        assertEquals(12, points.get(1).get("partitions"));
+        for (Map<String, Object> point : points) {
+            assertEquals(2, ((List<Double>) point.get("seconds")).size());
+            // from byte 0 in every partition, 12 partitions would inflate 6.5 files' worth
+            for (double inflated : (List<Double>) point.get("inflated_over_decoded")) {
+                assertTrue(inflated >= 1 && inflated < 3, point.toString());
+            }
+        }
+        assertTrue((double) result.get("last_over_first") > 0, result.toString());
     }
 }

@@ -76,6 +76,26 @@ class IdxDataSourceTest {
     }
 
     @Test
+    void aGzipFileReadWithManyPartitionsGivesTheRawFilesRowsInOrderInflatingItAboutOnce() throws IOException {
+        int count = 3000;
+        Path raw = Fixtures.writePair(Files.createDirectories(dir.resolve("raw")), "train", count, 28, 28, false);
+        Path gz = Fixtures.writePair(Files.createDirectories(dir.resolve("gz")), "train", count, 28, 28, true);
+        long decoded = 16 + count * 28 * 28 + 8 + count;
+        List<Row> expected = idx().option("numPartitions", 1).load(raw.toString()).collectAsList();
+        int partitions = 16;
+        assertEquals(expected, idx().option("numPartitions", partitions).load(raw.toString()).collectAsList());
+        GzipResumePoints.closeAll();
+        long before = IdxFiles.inflatedBytes();
+        Dataset<Row> df = idx().option("numPartitions", partitions).load(gz.toString());
+        assertEquals(partitions, df.rdd().getNumPartitions());
+        assertEquals(expected, df.collectAsList());
+        double inflated = (IdxFiles.inflatedBytes() - before) / (double) decoded;
+        // every partition inflating from byte 0 makes (16 + 1) / 2 = 8.5 files' worth; two task threads that
+        // each continue from a stream the other left open inflate between one and about two
+        assertTrue(inflated >= 1 && inflated < 3, "inflated " + inflated + " times the decoded files");
+    }
+
+    @Test
     void schemaIsANonNullDoubleLabelAndAVectorOfFeatures() throws IOException {
         Path images = Fixtures.writePair(dir, "train", 7, 3, 2, false);
         StructField[] fields = idx().load(images.toString()).schema().fields();

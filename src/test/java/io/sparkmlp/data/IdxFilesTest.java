@@ -47,6 +47,49 @@ class IdxFilesTest {
     }
 
     @Test
+    void partitionsOfAGzipFileReadOneAfterAnotherInflateItExactlyOnce() throws IOException {
+        int count = 50;
+        int rowBytes = 6;
+        byte[] bytes = Fixtures.imageFileBytes(Fixtures.images(count, 3, 2));
+        Path gz = Fixtures.write(dir.resolve("gz"), Fixtures.gzip(bytes));
+        GzipResumePoints.closeAll();
+        long before = IdxFiles.inflatedBytes();
+        int partitions = 5;
+        for (int i = 0; i < partitions; i++) {
+            int start = 16 + i * count / partitions * rowBytes;
+            int end = 16 + (i + 1) * count / partitions * rowBytes;
+            try (InputStream in = IdxFiles.openAt(gz.toString(), conf, start)) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(bytes, start, end), in.readNBytes(end - start),
+                        "partition " + i);
+                if (i == partitions - 1) {
+                    assertEquals(-1, in.read(), "nothing follows the last partition's rows");
+                }
+            }
+        }
+        // inflating from byte 0 each time, the five would inflate 76 + 136 + 196 + 256 + 316 = 980 bytes
+        assertEquals(bytes.length, IdxFiles.inflatedBytes() - before);
+        assertEquals(0, GzipResumePoints.parkedCount(), "a stream that reached the end is closed, not kept");
+    }
+
+    @Test
+    void aStreamLeftOpenIsNotResumedOnceTheFileIsRewritten() throws IOException {
+        Path gz = dir.resolve("gz");
+        byte[] first = Fixtures.imageFileBytes(Fixtures.images(7, 3, 2));
+        Fixtures.write(gz, Fixtures.gzip(first));
+        try (InputStream in = IdxFiles.openAt(gz.toString(), conf, 16)) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(first, 16, 22), in.readNBytes(6));
+        }
+        byte[] second = Fixtures.imageFileBytes(Fixtures.images(9, 3, 2));
+        for (int i = 16; i < second.length; i++) {
+            second[i] = (byte) (second[i] + 1);
+        }
+        Fixtures.write(gz, Fixtures.gzip(second));
+        try (InputStream in = IdxFiles.openAt(gz.toString(), conf, 28)) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(second, 28, second.length), in.readAllBytes());
+        }
+    }
+
+    @Test
     void decodedLengthTrustsAMatchingIsizeAndCountsOtherwise() throws IOException {
         byte[] bytes = Fixtures.imageFileBytes(Fixtures.images(7, 3, 2));
         Path raw = Fixtures.write(dir.resolve("raw"), bytes);

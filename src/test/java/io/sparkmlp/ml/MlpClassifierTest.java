@@ -196,11 +196,63 @@ class MlpClassifierTest {
             assertEquals(probability.argmax(), row.<Double>getAs("prediction"), 0.0);
             assertEquals(((Vector) row.getAs("rawPrediction")).argmax(), probability.argmax());
             assertEquals(model.predict(features), row.<Double>getAs("prediction"), 0.0);
-            assertArrayEquals(model.predictProbability(features).toArray(), probability.toArray(), 1e-12);
+            // transform scores blocks of rows with one sgemm; its sums may round differently from a one-row sgemm
+            assertArrayEquals(model.predictProbability(features).toArray(), probability.toArray(), 1e-6);
             correct += row.<Double>getAs("prediction").doubleValue() == row.<Double>getAs("label") ? 1 : 0;
         }
         // three classes: chance is a third
         assertTrue(correct > 0.75 * rows.size(), correct + " of " + rows.size());
+    }
+
+    @Test
+    void scoringInBlocksGivesSparksRowAtATimeOutputForEveryColumnSettingWithAndWithoutThresholds() {
+        Dataset<Row> data = blobs(300, 14).withColumn("id", functions.monotonically_increasing_id());
+        MlpClassificationModel fitted = small().fit(data);
+        String[][] settings = {{"rawPrediction", "probability", "prediction"}, {"", "probability", "prediction"},
+                {"rawPrediction", "", "prediction"}, {"", "", "prediction"}, {"rawPrediction", "probability", ""},
+                {"", "p", ""}, {"r", "", ""}};
+        for (double[] thresholds : new double[][] {null, {1.0, 1.0, 1e-3}}) {
+            for (String[] columns : settings) {
+                MlpClassificationModel model = fitted.copy(new ParamMap()).setRawPredictionCol(columns[0])
+                        .setProbabilityCol(columns[1]).setPredictionCol(columns[2]);
+                if (thresholds != null) {
+                    model.setThresholds(thresholds);
+                }
+                String what = java.util.Arrays.toString(columns) + " thresholds " + java.util.Arrays.toString(thresholds);
+                Dataset<Row> expected = model.transformRowByRow(data);
+                // 7 rows a pass: many blocks per partition, the last one partly filled
+                for (Dataset<Row> blocks : List.of(model.transform(data, 7), model.transform(data))) {
+                    assertEquals(expected.schema().json(), blocks.schema().json(), what);
+                    assertSameRows(expected.collectAsList(), blocks.collectAsList(), what);
+                }
+            }
+        }
+        MlpClassificationModel none = fitted.copy(new ParamMap()).setRawPredictionCol("").setProbabilityCol("")
+                .setPredictionCol("");
+        assertEquals(data.schema(), none.transform(data).schema());
+        assertEquals(data.collectAsList(), none.transform(data).collectAsList());
+    }
+
+    /** Same rows in the same order: vectors equal to float precision (input ones are equal anyway), the rest exactly. */
+    private static void assertSameRows(List<Row> expected, List<Row> actual, String what) {
+        assertEquals(expected.size(), actual.size(), what);
+        for (int r = 0; r < expected.size(); r++) {
+            Row e = expected.get(r);
+            Row a = actual.get(r);
+            assertEquals(e.size(), a.size(), what);
+            for (int i = 0; i < e.size(); i++) {
+                if (e.get(i) instanceof Vector ev) {
+                    double[] x = ev.toArray();
+                    double[] y = ((Vector) a.get(i)).toArray();
+                    assertEquals(x.length, y.length, what);
+                    for (int k = 0; k < x.length; k++) {
+                        assertEquals(x[k], y[k], 1e-5 * Math.max(1, Math.abs(x[k])), what + ", row " + r + ", column " + i);
+                    }
+                } else {
+                    assertEquals(e.get(i), a.get(i), what + ", row " + r + ", column " + i);
+                }
+            }
+        }
     }
 
     @Test
@@ -287,12 +339,13 @@ class MlpClassifierTest {
         assertTrue(streamed.size() >= 150, "only " + streamed.size() + " rows came through the stream");
         long top = streamed.stream().mapToLong(r -> r.getLong(0)).max().orElseThrow();
         Dataset<Row> batch = withFeatures(spark.range(0, top + 1).withColumnRenamed("id", "value"));
-        java.util.Map<Long, String> expected = new java.util.HashMap<>();
+        java.util.Map<Long, Row> expected = new java.util.HashMap<>();
         for (Row r : model.transform(batch).select("value", "rawPrediction", "probability", "prediction").collectAsList()) {
-            expected.put(r.getLong(0), r.toString());
+            expected.put(r.getLong(0), r);
         }
+        // micro-batches put rows into other blocks than the batch does: equal to float precision
         for (Row r : streamed) {
-            assertEquals(expected.get(r.getLong(0)), r.toString(), "row for value " + r.getLong(0));
+            assertSameRows(List.of(expected.get(r.getLong(0))), List.of(r), "row for value " + r.getLong(0));
         }
     }
 

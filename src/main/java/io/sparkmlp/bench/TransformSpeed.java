@@ -1,0 +1,101 @@
+package io.sparkmlp.bench;
+
+import io.sparkmlp.ml.MlpClassificationModel;
+import io.sparkmlp.ml.MlpClassifier;
+import io.sparkmlp.nn.Layout;
+import io.sparkmlp.train.TrainingParams;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Rows per second of {@code transform}: sparkmlp's model (blocks of rows, one sgemm per layer) against
+ * Spark MLlib's {@code MultilayerPerceptronClassificationModel} with the same layers, on the same cached
+ * test rows. Each model is fitted briefly (the quality of its weights does not change the time of a
+ * forward pass); every timed run writes all output columns of every row to Spark's {@code noop} sink.
+ */
+final class TransformSpeed {
+
+    private TransformSpeed() {
+    }
+
+    /**
+     * @param copies how many times the test rows are repeated, so that a run lasts long enough to time
+     * @param runs   timed runs of each model, after one untimed warm-up run; the median counts
+     */
+    static Map<String, Object> measure(Dataset<Row> train, Dataset<Row> test, TrainingParams params, int copies,
+                                       int runs, PrintStream console) {
+        if (copies < 1 || runs < 1) {
+            throw new IllegalArgumentException("copies (" + copies + ") and runs (" + runs + ") must be >= 1");
+        }
+        Layout layout = params.layout();
+        Dataset<Row> rows = test;
+        for (int c = 1; c < copies; c++) {
+            rows = rows.union(test);
+        }
+        rows = rows.cache();
+        long count = rows.count();
+
+        MlpClassificationModel ours = new MlpClassifier().setLayers(layout.sizes())
+                .setActivation(params.activation().id()).setEpochs(1).setSeed(params.seed()).fit(train);
+        MultilayerPerceptronClassificationModel theirs = new MultilayerPerceptronClassifier().setLayers(layout.sizes())
+                .setMaxIter(5).setSeed(params.seed()).fit(train);
+
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("rows", count);
+        result.put("partitions", rows.rdd().getNumPartitions());
+        result.put("runs", runs);
+        result.put("how", "median of " + runs + " timed runs after a warm-up; every output column written to the noop"
+                + " sink; sparkmlp fitted 1 epoch, MLlib maxIter 5, layers " + layout);
+        result.put("sparkmlp", time(ours.transform(rows), count, runs));
+        result.put("sparkmlp_row_at_a_time", time(ours.transformRowByRow(rows), count, runs));
+        result.put("mllib", time(theirs.transform(rows), count, runs));
+        double oursRate = rate(result, "sparkmlp");
+        double theirRate = rate(result, "mllib");
+        result.put("sparkmlp_over_mllib", oursRate / theirRate);
+        console.printf(Locale.ROOT, "bench: transform of %,d rows (%s): sparkmlp %,.0f rows/s, its row-at-a-time path"
+                        + " %,.0f rows/s, MLlib %,.0f rows/s: %.2fx MLlib%n", count, layout, oursRate,
+                rate(result, "sparkmlp_row_at_a_time"), theirRate, oursRate / theirRate);
+        rows.unpersist();
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double rate(Map<String, Object> result, String key) {
+        return (double) ((Map<String, Object>) result.get(key)).get("rows_per_second");
+    }
+
+    private static Map<String, Object> time(Dataset<Row> transformed, long rows, int runs) {
+        write(transformed); // warm-up: JIT, the model's broadcast, the cached input's first read
+        List<Double> seconds = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            long start = System.nanoTime();
+            write(transformed);
+            seconds.add((System.nanoTime() - start) / 1e9);
+        }
+        double median = median(seconds);
+        Map<String, Object> timing = new LinkedHashMap<>();
+        timing.put("seconds", seconds);
+        timing.put("median_seconds", median);
+        timing.put("rows_per_second", rows / median);
+        return timing;
+    }
+
+    /** Computes every column of every row and keeps none of them. */
+    private static void write(Dataset<Row> transformed) {
+        transformed.write().format("noop").mode("overwrite").save();
+    }
+
+    static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}
