@@ -154,6 +154,8 @@ public final class BenchResults {
         switch (kind) {
             case "blas" -> renderBlas(md, r);
             case "step-local", "step-standalone" -> renderStep(md, r);
+            case "transform" -> renderTransform(md, r);
+            case "gzip-read" -> renderGzip(md, r);
             default -> md.append("(no table for results of kind ").append(kind).append(")\n");
         }
         return md.toString();
@@ -206,6 +208,41 @@ public final class BenchResults {
                     median, ((Number) t.get("min")).doubleValue(), ((Number) t.get("max")).doubleValue(), t.get("runs"),
                     middle(steps), middle(empty), target, median <= target ? "met" : "**not met**"));
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void renderTransform(StringBuilder md, Map<String, Object> r) {
+        Map<String, Object> t = (Map<String, Object>) r.get("transform");
+        md.append(String.format(Locale.ROOT, "%s rows, %s partitions, %s.%n%n", t.get("rows"), t.get("partitions"), t.get("how")));
+        md.append("| model | rows/s | median s | min s | max s |\n|---|---|---|---|---|\n");
+        for (String[] m : new String[][] {{"sparkmlp (blocks of rows)", "sparkmlp"},
+                {"sparkmlp, one row at a time (before)", "sparkmlp_row_at_a_time"}, {"Spark MLlib", "mllib"}}) {
+            Map<String, Object> x = (Map<String, Object>) t.get(m[1]);
+            List<Number> seconds = (List<Number>) x.get("seconds");
+            md.append(String.format(Locale.ROOT, "| %s | %,.0f | %.3f | %.3f | %.3f |%n", m[0],
+                    ((Number) x.get("rows_per_second")).doubleValue(), ((Number) x.get("median_seconds")).doubleValue(),
+                    seconds.stream().mapToDouble(Number::doubleValue).min().orElse(Double.NaN),
+                    seconds.stream().mapToDouble(Number::doubleValue).max().orElse(Double.NaN)));
+        }
+        double ratio = ((Number) t.get("sparkmlp_over_mllib")).doubleValue();
+        md.append(String.format(Locale.ROOT, "%nsparkmlp / MLlib: **%.2fx** (target >= 5: %s).%n", ratio,
+                ratio >= 5 ? "met" : "not met"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void renderGzip(StringBuilder md, Map<String, Object> r) {
+        Map<String, Object> g = (Map<String, Object>) r.get("gzip_read");
+        md.append(String.format(Locale.ROOT, "%s images (%,d bytes decoded, %,d gzipped); %s.%n%n", g.get("rows"),
+                ((Number) g.get("decoded_bytes")).longValue(), ((Number) g.get("gzipped_bytes")).longValue(), g.get("how")));
+        md.append("| partitions | median s | runs (s) | bytes inflated / decoded |\n|---|---|---|---|\n");
+        for (Map<String, Object> p : (List<Map<String, Object>>) g.get("points")) {
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %s | %.2f |%n", p.get("partitions"),
+                    ((Number) p.get("median_seconds")).doubleValue(), p.get("seconds"),
+                    ((Number) ((List<Object>) p.get("inflated_over_decoded")).get(0)).doubleValue()));
+        }
+        double ratio = ((Number) g.get("last_over_first")).doubleValue();
+        md.append(String.format(Locale.ROOT, "%nMost partitions / fewest: **%.2fx** (target <= 1.5: %s).%n", ratio,
+                ratio <= 1.5 ? "met" : "not met"));
     }
 
     private static double middle(List<Double> values) {

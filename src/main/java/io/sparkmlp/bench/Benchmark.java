@@ -80,6 +80,7 @@ public final class Benchmark {
             "  --gzip-copies N          as N augmented copies of the training images (default 10: 600,000 images)",
             "  --gzip-partitions LIST   partition counts (default 2,32)",
             "  --gzip-runs N            timed runs at each count, after a warm-up; the median counts (default 3)",
+            "  --results DIR            where --only runs write <date>-<machine>-<kind>.json (default bench/results)",
             "",
             "Training options (--data, --preset, --epochs, --batch-size, ...) are submit/train's; the default preset is",
             "conf/fashion-mnist-fast.properties. The reference PyTorch run uses batch 128, learning rate 0.05, the",
@@ -150,7 +151,7 @@ public final class Benchmark {
             }
             String key = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
             if (BENCH_DEFAULTS.containsKey(key) || key.equals("readme") || key.equals("kernel-batch")
-                    || key.equals("torch-script") || key.equals("only")) {
+                    || key.equals("torch-script") || key.equals("only") || key.equals("results")) {
                 String value;
                 if (arg.contains("=")) {
                     value = arg.substring(arg.indexOf('=') + 1);
@@ -226,6 +227,7 @@ public final class Benchmark {
         if ("transform".equals(only)) {
             report.put("transform", measureTransform(train, test, params, bench, console));
             writeJson(report, out.resolve("transform.json"), console);
+            console.println("bench: wrote " + BenchResults.write(resultsDir(bench), "transform", report));
             train.unpersist();
             test.unpersist();
             return report;
@@ -310,7 +312,13 @@ public final class Benchmark {
         Path out = Path.of(option(bench, "out"));
         Files.createDirectories(out);
         writeJson(report, out.resolve("gzip-read.json"), console);
+        console.println("bench: wrote " + BenchResults.write(resultsDir(bench), "gzip-read", report));
         return report;
+    }
+
+    /** Where the results files go: {@code --results DIR}, else bench/results. */
+    private static Path resultsDir(Map<String, String> bench) {
+        return Path.of(bench.getOrDefault("results", BenchResults.DEFAULT_DIR.toString()));
     }
 
     private static void writeJson(Map<String, Object> report, Path file, PrintStream console) {
