@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Accuracy on the real Fashion-MNIST (Debian's dataset-fashion-mnist), in local[2], through the
  * application and the presets in conf/, exactly as a user runs them.
  */
+@Tag("real-data")
 class FashionMnistAccuracyTest {
 
     @TempDir

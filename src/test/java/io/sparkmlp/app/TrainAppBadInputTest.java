@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Bad input to the command line: options out of range fail while parsing, files that do not fit the network
  * fail on the driver before a Spark job starts, each with one line naming the value and the limit.
  */
+@Tag("spark")
 class TrainAppBadInputTest {
 
     @TempDir

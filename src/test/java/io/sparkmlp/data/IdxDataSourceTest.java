@@ -21,6 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@Tag("spark")
 class IdxDataSourceTest {
 
     private static final String FASHION = "/usr/share/datasets/fashion-mnist";
@@ -184,6 +186,7 @@ class IdxDataSourceTest {
     }
 
     @Test
+    @Tag("real-data")
     @EnabledIf("fashionMnistIsInstalled")
     void readsTheRealFashionMnistTestSet() throws IOException {
         String images = FASHION + "/t10k-images-idx3-ubyte.gz";

@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link IdxFormatException} or IllegalArgumentException; never a hang, an OutOfMemoryError or a bare
  * EOFException, NullPointerException, NegativeArraySizeException and the like.
  */
+@Tag("spark")
 class IdxFuzzTest {
 
     private static final long SEED = 0x1D4F022L;

@@ -21,10 +21,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The estimator inside an ordinary Spark ML pipeline, on real Fashion-MNIST rows stored as 784 CSV columns. */
+@Tag("real-data")
 class FashionMnistPipelineTest {
 
     @TempDir

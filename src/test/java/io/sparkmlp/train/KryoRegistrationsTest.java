@@ -8,9 +8,11 @@ import java.nio.ByteBuffer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import scala.reflect.ClassTag;
 
+@Tag("unit")
 class KryoRegistrationsTest {
 
     private static SerializerInstance kryo(boolean withRegistrator) {

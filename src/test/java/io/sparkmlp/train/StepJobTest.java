@@ -18,9 +18,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The one Spark job of a step: how its weights travel, how its sums come back, what its tasks carry. */
+@Tag("spark")
 class StepJobTest {
 
     private final SparkSession spark = SparkTestSession.get();

@@ -11,9 +11,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Bad input to the core trainer (what the CLI and the Estimator call): columns, sizes, splits, settings. */
+@Tag("spark")
 class TrainerBadInputTest {
 
     private final SparkSession spark = SparkTestSession.get();
