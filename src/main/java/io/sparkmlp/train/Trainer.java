@@ -4,13 +4,16 @@ import dev.ludovic.netlib.blas.NativeBLAS;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
-import io.sparkmlp.optim.LearningRateSchedule;
 import io.sparkmlp.optim.MomentumSgd;
+import io.sparkmlp.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
@@ -25,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * each partition computes the summed gradient of its share of the global mini-batch, one Spark job
  * brings the sums back (added in a fixed order, see {@link PartitionSums} and {@link OrderedSum}),
  * and the driver divides by the global count, takes the momentum step and releases the weights.
+ *
+ * <p>The driver loop reads and advances a {@link TrainingState}; early stopping, progress and
+ * checkpoints are {@link TrainingListener}s on it. A run resumed from a checkpoint
+ * ({@link CheckpointParams#resumeFrom}) continues bit for bit where the checkpoint was written.
  */
 public final class Trainer {
 
@@ -33,6 +40,11 @@ public final class Trainer {
     private final TrainingParams params;
     private final ClusterParams cluster;
     private Consumer<EpochMetrics> onEpoch;
+    private CheckpointParams checkpoints = new CheckpointParams();
+    private StopRequest stop;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    /** Test-only injected task failures, read once per fit; null when off. */
+    private TaskFaults faults;
 
     public Trainer(TrainingParams params, ClusterParams cluster) {
         this.params = Objects.requireNonNull(params, "params");
@@ -46,20 +58,40 @@ public final class Trainer {
         return this;
     }
 
+    /** Where checkpoints go and what to resume from; by default none and nothing. */
+    public Trainer checkpoints(CheckpointParams checkpoints) {
+        this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+        return this;
+    }
+
+    /** A request another thread may make to stop the run at the next step, with a checkpoint. */
+    public Trainer stopRequest(StopRequest stop) {
+        this.stop = stop;
+        return this;
+    }
+
+    /** Adds a listener, called after the built-in ones (early stopping, progress, checkpoints). */
+    public Trainer listener(TrainingListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
     /**
      * Trains on {@code train}; validates on {@code validation} if given, else on a held-out
      * {@link TrainingParams#validationFraction} of {@code train}, else not at all.
      */
     public TrainingResult fit(Dataset<Row> train, Dataset<Row> validation, String labelCol, String featuresCol) {
         long fitStart = System.nanoTime();
+        checkpoints.check();
         Layout layout = params.layout();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
         String blas = Network.blas().getClass().getSimpleName();
         String blasThreads = System.getenv("OPENBLAS_NUM_THREADS");
         boolean inProcessAllowed = SharedWeights.inProcessAllowed(jsc); // read once: getConf() copies the conf
-        LOG.info("training {} on BLAS {} (OPENBLAS_NUM_THREADS={}), weights {}; {}", layout, blas, blasThreads,
+        faults = TaskFaults.fromSettings(jsc);
+        LOG.info("training {} on BLAS {} (OPENBLAS_NUM_THREADS={}), weights {}; {}; {}", layout, blas, blasThreads,
                 SharedWeights.inProcess(jsc, inProcessAllowed) ? "handed over in-process (local master)" : "broadcast",
-                params);
+                params, checkpoints);
         if (jsc.sc().isLocal() && !"1".equals(blasThreads) && Network.blas() instanceof NativeBLAS) {
             // Spark already runs one task per core; OpenBLAS threads on top of that oversubscribe the cores
             LOG.warn("OPENBLAS_NUM_THREADS is {}, not 1: native BLAS threads compete with Spark's tasks"
@@ -81,8 +113,9 @@ public final class Trainer {
             }
             checkSizes(trainData, validationData);
             InputScaling scaling = inputScaling(trainData, params);
-            return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fitStart,
-                    inProcessAllowed);
+            DataFingerprint fingerprint = DataFingerprint.of(trainData, validationData, scaling);
+            return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fingerprint,
+                    fitStart, inProcessAllowed);
         } catch (Exception e) {
             throw unwrap(e);
         } finally {
@@ -118,75 +151,124 @@ public final class Trainer {
     }
 
     private TrainingResult loop(JavaSparkContext jsc, PackedData trainData, PackedData validationData, Network network,
-                                InputScaling scaling, long fitStart, boolean inProcessAllowed) {
-        Layout layout = network.layout();
-        float[] weights = network.initialParameters(params.seed(), params.initialization());
-        MomentumSgd sgd = new MomentumSgd(layout, params.momentum(), params.nesterov(), params.weightDecay());
+                                InputScaling scaling, DataFingerprint fingerprint, long fitStart,
+                                boolean inProcessAllowed) {
+        Configuration hadoop = jsc.hadoopConfiguration();
         int rows = (int) trainData.rows();
         int batch = params.batchSize();
         int steps = (rows + batch - 1) / batch;
-        LearningRateSchedule schedule = params.schedule(steps);
-        long totalSteps = (long) steps * params.epochs();
+        TrainingState state = initialState(network, fingerprint, steps, hadoop);
+        state.startClock(fitStart);
 
-        List<EpochMetrics> history = new ArrayList<>();
-        float[] bestWeights = null;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        int bestEpoch = 0;
-        int epochsWithoutGain = 0;
-        boolean stoppedEarly = false;
-        double cumulativeSeconds = 0;
-        long validationNanos = 0;
-        long samplesSeen = 0;
-        for (int epoch = 0; epoch < params.epochs(); epoch++) {
-            long epochStart = System.nanoTime();
-            double lossSum = 0;
-            long correct = 0;
-            long count = 0;
-            double rate = 0;
-            for (int step = 0; step < steps; step++) {
-                rate = schedule.rate(epoch, (long) epoch * steps + step, totalSteps);
-                GradientSum total = gradientSum(jsc, trainData, network, scaling, weights, epoch, step, inProcessAllowed);
-                if (!Double.isFinite(total.lossSum())) {
-                    throw new TrainingDivergedException(String.format("training diverged at epoch %d, step %d of %d: the"
-                            + " mean loss over %d rows is %s at learning rate %.4g; lower the learning rate",
-                            epoch + 1, step + 1, steps, total.count(), total.lossSum() / total.count(), rate));
+        Checkpointing checkpointing = checkpoints.dir() == null ? null : new Checkpointing(checkpoints, hadoop);
+        List<TrainingListener> all = new ArrayList<>();
+        if (validationData != null) {
+            all.add(new EarlyStopping(params.patience()));
+        }
+        all.add(new Progress(onEpoch));
+        if (checkpointing != null) {
+            all.add(checkpointing);
+        }
+        all.addAll(listeners);
+
+        String[] stoppedWith = {null};
+        if (stop != null) {
+            stop.loopStarted();
+        }
+        try {
+            while (!state.finished()) {
+                while (!state.epochStepsDone()) {
+                    if (stop != null && stop.due(state.globalStep())) {
+                        for (TrainingListener listener : all) {
+                            listener.beforeStop(state);
+                        }
+                        stoppedWith[0] = checkpointing == null || checkpointing.last() == null ? null
+                                : checkpointing.last().toString();
+                        throw new TrainingStoppedException("training stopped on request at " + state.position()
+                                + (stoppedWith[0] != null ? "; checkpoint " + stoppedWith[0] + " continues it"
+                                        : "; no checkpoint folder was set, so nothing was kept"), stoppedWith[0]);
+                    }
+                    double rate = state.nextRate();
+                    long started = System.nanoTime();
+                    GradientSum total = gradientSum(jsc, trainData, network, scaling, state.weights(), state.epoch(),
+                            state.step(), inProcessAllowed);
+                    if (!Double.isFinite(total.lossSum())) {
+                        throw diverged(state, rate, "the mean loss over " + total.count() + " rows is "
+                                + total.lossSum() / total.count(), checkpointing);
+                    }
+                    if (!update(state.optimizer(), state.weights(), total, rate)) {
+                        throw diverged(state, rate, "the gradient holds NaN or infinite values (mean loss "
+                                + total.lossSum() / total.count() + ")", checkpointing);
+                    }
+                    if (!finite(state.weights())) {
+                        throw diverged(state, rate, "the step made weights NaN or infinite (mean loss "
+                                + total.lossSum() / total.count() + ")", checkpointing);
+                    }
+                    state.stepDone(total, rate, (System.nanoTime() - started) / 1e9);
+                    for (TrainingListener listener : all) {
+                        listener.afterStep(state);
+                    }
                 }
-                update(sgd, weights, total, rate);
-                lossSum += total.lossSum();
-                correct += total.correct();
-                count += total.count();
+                long epochEnd = System.nanoTime();
+                Evaluation validation = validationData == null ? null
+                        : evaluate(jsc, validationData, network, scaling, state.weights(), cluster.aggregationDepth());
+                state.pauseClockFor(System.nanoTime() - epochEnd);
+                state.closeEpoch(state.epochMetrics(validation));
+                for (TrainingListener listener : all) {
+                    listener.afterEpoch(state);
+                }
             }
-            long epochEnd = System.nanoTime();
-            double seconds = (epochEnd - epochStart) / 1e9;
-            cumulativeSeconds += seconds;
-            samplesSeen += count;
-            double elapsed = (epochEnd - fitStart - validationNanos) / 1e9;
-            Evaluation validation = validationData == null ? null
-                    : evaluate(jsc, validationData, network, scaling, weights, cluster.aggregationDepth());
-            validationNanos += System.nanoTime() - epochEnd;
-            EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / count, correct / (double) count,
-                    validation == null ? Double.NaN : validation.loss(),
-                    validation == null ? Double.NaN : validation.accuracy(), rate, seconds, cumulativeSeconds, elapsed);
-            history.add(metrics);
-            onEpoch.accept(metrics);
-            if (validation != null) {
-                if (validation.loss() < bestLoss) {
-                    bestLoss = validation.loss();
-                    bestWeights = weights.clone();
-                    bestEpoch = epoch + 1;
-                    epochsWithoutGain = 0;
-                } else if (params.patience() > 0 && ++epochsWithoutGain >= params.patience()) {
-                    stoppedEarly = true;
-                    LOG.info("stopping early: validation loss has not improved for {} epochs since epoch {} ({})",
-                            epochsWithoutGain, bestEpoch, bestLoss);
-                    break;
-                }
+        } finally {
+            if (stop != null) {
+                stop.loopEnded(stoppedWith[0]);
             }
         }
-        boolean keepBest = params.patience() > 0 && bestWeights != null;
-        MlpModel model = new MlpModel(network, scaling, keepBest ? bestWeights : weights);
-        return new TrainingResult(model, List.copyOf(history), keepBest ? bestEpoch : history.size(), stoppedEarly,
-                trainData.rows(), validationData == null ? 0 : validationData.rows(), samplesSeen, cumulativeSeconds);
+        boolean keepBest = params.patience() > 0 && state.bestWeights() != null;
+        MlpModel model = new MlpModel(network, scaling, keepBest ? state.bestWeights() : state.weights());
+        List<EpochMetrics> history = List.copyOf(state.history());
+        return new TrainingResult(model, history, keepBest ? state.bestEpoch() : history.size(), state.stoppedEarly(),
+                trainData.rows(), validationData == null ? 0 : validationData.rows(), state.samplesSeen(),
+                state.cumulativeTrainSeconds());
+    }
+
+    /** A fresh start from the seed, or the state of the checkpoint to resume from, checked against this run. */
+    private TrainingState initialState(Network network, DataFingerprint fingerprint, int steps, Configuration hadoop) {
+        Optimizer optimizer = optimizer(params);
+        String resume = checkpoints.resumeFrom();
+        if (resume == null) {
+            return TrainingState.start(params, fingerprint, steps,
+                    network.initialParameters(params.seed(), params.initialization()), optimizer);
+        }
+        Path file = CheckpointFiles.resolve(CheckpointParams.LATEST.equals(resume) ? checkpoints.dir() : resume, hadoop);
+        Checkpoint saved = CheckpointFiles.read(file.toString(), hadoop);
+        TrainingState state = TrainingState.resume(saved, params, fingerprint, steps, optimizer, file.toString());
+        LOG.info("resuming from {} at {}", file, state.position());
+        return state;
+    }
+
+    /** The optimizer the hyper-parameters describe, fresh. */
+    static Optimizer optimizer(TrainingParams params) {
+        return new MomentumSgd(params.layout(), params.momentum(), params.nesterov(), params.weightDecay());
+    }
+
+    private TrainingDivergedException diverged(TrainingState state, double rate, String what,
+                                               Checkpointing checkpointing) {
+        Path last = checkpointing == null ? null : checkpointing.last();
+        return new TrainingDivergedException(String.format(Locale.ROOT, "training diverged at epoch %d, step %d of %d:"
+                        + " %s at learning rate %.4g; lower the learning rate (e.g. to %.4g), add a warm-up (warm-up"
+                        + " epochs 1), or standardize the inputs. %s",
+                state.epoch() + 1, state.step() + 1, state.stepsPerEpoch(), what, rate, rate / 10,
+                last != null ? "The last good checkpoint is kept: " + last
+                        : "No checkpoint was written; nothing diverged was saved."));
+    }
+
+    /** Whether every value is finite: no exponent field is all ones. */
+    static boolean finite(float[] values) {
+        int maxExponent = 0;
+        for (float v : values) {
+            maxExponent = Math.max(maxExponent, Float.floatToRawIntBits(v) & 0x7F800000);
+        }
+        return maxExponent != 0x7F800000;
     }
 
     /** The training data's global mean and standard deviation as an input scaling when asked for, else none. */
@@ -199,15 +281,25 @@ public final class Trainer {
         return InputScaling.standardize(moments[0], moments[1]);
     }
 
-    /** Averages the summed gradient over the step's rows and takes the momentum step. */
-    static void update(MomentumSgd sgd, float[] weights, GradientSum total, double rate) {
+    /**
+     * Averages the summed gradient over the step's rows and takes the optimizer's step; returns false,
+     * leaving the weights and the optimizer untouched, when the gradient holds a NaN or infinity.
+     */
+    static boolean update(Optimizer optimizer, float[] weights, GradientSum total, double rate) {
         float[] gradient = total.gradient();
         float inverseCount = 1f / total.count();
-        // g = Σg / n
+        int maxExponent = 0;
         for (int i = 0; i < gradient.length; i++) {
-            gradient[i] *= inverseCount;
+            // g = Σg / n
+            float g = gradient[i] * inverseCount;
+            gradient[i] = g;
+            maxExponent = Math.max(maxExponent, Float.floatToRawIntBits(g) & 0x7F800000);
         }
-        sgd.step(weights, gradient, rate);
+        if (maxExponent == 0x7F800000) {
+            return false;
+        }
+        optimizer.step(weights, gradient, rate);
+        return true;
     }
 
     /**
@@ -229,7 +321,7 @@ public final class Trainer {
     StepTask stepTask(SharedWeights shared, PackedData data, Network network, InputScaling scaling, int epoch,
                       int step) {
         return new StepTask(shared, network, scaling, params.seed(), epoch, step, params.batchSize(),
-                (int) data.rows(), data.partitionStarts());
+                (int) data.rows(), data.partitionStarts(), faults);
     }
 
     /** Runs one task per partition and sums the results in a fixed order. */
