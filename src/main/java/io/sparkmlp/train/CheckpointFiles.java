@@ -25,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -272,6 +273,9 @@ public final class CheckpointFiles {
                 in.readFully(bytes);
             } catch (EOFException e) {
                 throw new IllegalArgumentException(path + " ended early while reading " + length + " bytes", e);
+            } catch (ChecksumException e) {
+                // the file system's own checksum (the local one keeps .crc files) found it first
+                throw new IllegalArgumentException(path + " is corrupt: " + e.getMessage(), e);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the checkpoint " + path + ": " + e.getMessage(), e);

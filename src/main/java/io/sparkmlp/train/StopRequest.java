@@ -40,6 +40,11 @@ public final class StopRequest {
         return requested;
     }
 
+    /** Whether a run is inside its loop now. */
+    public boolean running() {
+        return looping;
+    }
+
     void loopStarted() {
         looping = true;
     }
