@@ -54,6 +54,11 @@ final class Checkpointing implements TrainingListener {
         if (state.epoch() == lastEpoch && state.step() == lastStep) {
             return last;
         }
+        if (!Trainer.finite(state.weights())) {
+            // the step that overflowed them had a finite gradient; never store such a state
+            throw Trainer.diverged(state, Math.max(1, state.step()), state.learningRate(),
+                    "the weights became NaN or infinite", last);
+        }
         long started = System.nanoTime();
         Path written = CheckpointFiles.write(state.snapshot(), params.dir(), conf);
         CheckpointFiles.prune(params.dir(), params.keep(), conf);

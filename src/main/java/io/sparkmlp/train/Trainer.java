@@ -200,14 +200,16 @@ public final class Trainer {
                         throw diverged(state, rate, "the gradient holds NaN or infinite values (mean loss "
                                 + total.lossSum() / total.count() + ")", checkpointing);
                     }
-                    if (!finite(state.weights())) {
-                        throw diverged(state, rate, "the step made weights NaN or infinite (mean loss "
-                                + total.lossSum() / total.count() + ")", checkpointing);
-                    }
                     state.stepDone(total, rate, (System.nanoTime() - started) / 1e9);
                     for (TrainingListener listener : all) {
                         listener.afterStep(state);
                     }
+                }
+                // a step can overflow the weights with a finite gradient; the next loss would show it, but
+                // the epoch's end keeps (best weights, checkpoints) what it sees, so look now, once an epoch
+                if (!finite(state.weights())) {
+                    throw diverged(state, state.step(), state.learningRate(), "the weights became NaN or infinite",
+                            checkpointing == null ? null : checkpointing.last());
                 }
                 long epochEnd = System.nanoTime();
                 Evaluation validation = validationData == null ? null
@@ -251,24 +253,56 @@ public final class Trainer {
         return new MomentumSgd(params.layout(), params.momentum(), params.nesterov(), params.weightDecay());
     }
 
-    private TrainingDivergedException diverged(TrainingState state, double rate, String what,
-                                               Checkpointing checkpointing) {
-        Path last = checkpointing == null ? null : checkpointing.last();
+    /** A divergence seen in the step in progress (not yet counted in the state). */
+    private static TrainingDivergedException diverged(TrainingState state, double rate, String what,
+                                                      Checkpointing checkpointing) {
+        return diverged(state, state.step() + 1, rate, what, checkpointing == null ? null : checkpointing.last());
+    }
+
+    /**
+     * The error of a run that diverged at {@code step} (from 1) of the state's epoch, with what to
+     * try and the checkpoint that is kept.
+     */
+    static TrainingDivergedException diverged(TrainingState state, int step, double rate, String what,
+                                              Path lastCheckpoint) {
         return new TrainingDivergedException(String.format(Locale.ROOT, "training diverged at epoch %d, step %d of %d:"
                         + " %s at learning rate %.4g; lower the learning rate (e.g. to %.4g), add a warm-up (warm-up"
                         + " epochs 1), or standardize the inputs. %s",
-                state.epoch() + 1, state.step() + 1, state.stepsPerEpoch(), what, rate, rate / 10,
-                last != null ? "The last good checkpoint is kept: " + last
+                state.epoch() + 1, step, state.stepsPerEpoch(), what, rate, rate / 10,
+                lastCheckpoint != null ? "The last good checkpoint is kept: " + lastCheckpoint
                         : "No checkpoint was written; nothing diverged was saved."));
     }
 
-    /** Whether every value is finite: no exponent field is all ones. */
-    static boolean finite(float[] values) {
-        int maxExponent = 0;
-        for (float v : values) {
-            maxExponent = Math.max(maxExponent, Float.floatToRawIntBits(v) & 0x7F800000);
+    /**
+     * Whether every value is finite. {@code Σ v·0} is 0 for finite values and NaN as soon as one is
+     * NaN or infinite; eight independent sums let the adds overlap (about 0.13 ms for 235,146 values
+     * here, where a fused check in the scaling loop stopped its vectorisation and cost twice that).
+     */
+    static boolean finite(float[] v) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        float s4 = 0;
+        float s5 = 0;
+        float s6 = 0;
+        float s7 = 0;
+        int n = v.length;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            s0 += v[i] * 0f;
+            s1 += v[i + 1] * 0f;
+            s2 += v[i + 2] * 0f;
+            s3 += v[i + 3] * 0f;
+            s4 += v[i + 4] * 0f;
+            s5 += v[i + 5] * 0f;
+            s6 += v[i + 6] * 0f;
+            s7 += v[i + 7] * 0f;
         }
-        return maxExponent != 0x7F800000;
+        for (; i < n; i++) {
+            s0 += v[i] * 0f;
+        }
+        return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == 0f;
     }
 
     /** The training data's global mean and standard deviation as an input scaling when asked for, else none. */
@@ -288,14 +322,11 @@ public final class Trainer {
     static boolean update(Optimizer optimizer, float[] weights, GradientSum total, double rate) {
         float[] gradient = total.gradient();
         float inverseCount = 1f / total.count();
-        int maxExponent = 0;
+        // g = Σg / n
         for (int i = 0; i < gradient.length; i++) {
-            // g = Σg / n
-            float g = gradient[i] * inverseCount;
-            gradient[i] = g;
-            maxExponent = Math.max(maxExponent, Float.floatToRawIntBits(g) & 0x7F800000);
+            gradient[i] *= inverseCount;
         }
-        if (maxExponent == 0x7F800000) {
+        if (!finite(gradient)) {
             return false;
         }
         optimizer.step(weights, gradient, rate);

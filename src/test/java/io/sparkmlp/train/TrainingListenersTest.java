@@ -196,4 +196,19 @@ class TrainingListenersTest {
         assertTrue(e.getMessage().contains("other data") && e.getMessage().contains("training labels")
                 && e.getMessage().contains("validation partitions (2 in the checkpoint, 3 here)"), e.getMessage());
     }
+
+    @Test
+    void weightsThatOverflowedAreNeverCheckpointedAndTheRunStopsAsDiverged() {
+        Configuration conf = new Configuration();
+        TrainingState state = state(params(), 4);
+        Checkpointing checkpoints = new Checkpointing(new CheckpointParams().dir(dir.toString()).everySteps(1), conf);
+        step(state, 0.1f, List.of(checkpoints));
+        org.apache.hadoop.fs.Path good = checkpoints.last();
+        state.weights()[7] = Float.POSITIVE_INFINITY; // as a step with a huge but finite gradient would leave them
+        TrainingDivergedException e = org.junit.jupiter.api.Assertions.assertThrows(TrainingDivergedException.class,
+                () -> step(state, 0.1f, List.of(checkpoints)));
+        assertTrue(e.getMessage().contains("epoch 1, step 2 of 4") && e.getMessage().contains("NaN or infinite")
+                && e.getMessage().contains("kept: " + good), e.getMessage());
+        assertEquals(List.of(good.getName()), names(dir.toString(), conf));
+    }
 }
