@@ -15,28 +15,46 @@ public final class SparkTestSession {
 
     /** The session, started on first use with {@code local[2]}; stopped when the test JVM exits. */
     public static synchronized SparkSession get() {
-        if (session == null || session.sparkContext().isStopped()) {
-            SparkConf conf = new SparkConf()
-                    .setMaster("local[2]")
-                    .setAppName("sparkmlp-tests")
-                    .set("spark.ui.enabled", "false")
-                    .set("spark.ui.showConsoleProgress", "false")
-                    .set("spark.sql.shuffle.partitions", "4")
-                    .set("spark.driver.host", "127.0.0.1")
-                    .set("spark.driver.bindAddress", "127.0.0.1")
-                    .set("spark.kryo.registrationRequired", "true");
-            SparkSetup.withDefaults(conf); // the settings sparkmlp ships: Kryo, its registrator, broadcast tuning
-            session = SparkSession.builder().config(conf).getOrCreate();
-            if (!hookAdded) {
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    if (session != null) {
-                        session.stop();
-                    }
-                }));
-                hookAdded = true;
-            }
+        if (session == null || session.sparkContext().isStopped() || !"local[2]".equals(session.sparkContext().master())) {
+            start("local[2]");
         }
         return session;
+    }
+
+    /**
+     * Stops the session and starts one on {@code master} (e.g. {@code local[2,2]}, which retries a
+     * failed task once); the next {@link #get} goes back to {@code local[2]}.
+     */
+    public static synchronized SparkSession restart(String master) {
+        start(master);
+        return session;
+    }
+
+    private static void start(String master) {
+        if (session != null && !session.sparkContext().isStopped()) {
+            session.stop();
+            SparkSession.clearActiveSession();
+            SparkSession.clearDefaultSession();
+        }
+        SparkConf conf = new SparkConf()
+                .setMaster(master)
+                .setAppName("sparkmlp-tests")
+                .set("spark.ui.enabled", "false")
+                .set("spark.ui.showConsoleProgress", "false")
+                .set("spark.sql.shuffle.partitions", "4")
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.kryo.registrationRequired", "true");
+        SparkSetup.withDefaults(conf); // the settings sparkmlp ships: Kryo, its registrator, broadcast tuning
+        session = SparkSession.builder().config(conf).getOrCreate();
+        if (!hookAdded) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (session != null) {
+                    session.stop();
+                }
+            }));
+            hookAdded = true;
+        }
     }
 
     /** Stops the session and starts a new one, as a user's next application would. */

@@ -10,22 +10,27 @@ import io.sparkmlp.data.IdxReader;
 import io.sparkmlp.data.MnistFiles;
 import io.sparkmlp.nn.Blas;
 import io.sparkmlp.nn.Layout;
+import io.sparkmlp.train.CheckpointParams;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.Evaluation;
 import io.sparkmlp.train.ModelFiles;
 import io.sparkmlp.train.SparkSetup;
+import io.sparkmlp.train.StopRequest;
 import io.sparkmlp.train.Trainer;
 import io.sparkmlp.train.TrainingDivergedException;
 import io.sparkmlp.train.TrainingParams;
 import io.sparkmlp.train.TrainingResult;
+import io.sparkmlp.train.TrainingStoppedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -33,7 +38,9 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code spark-submit --class io.sparkmlp.app.TrainApp sparkmlp.jar [options]}: trains on the four
  * MNIST-format files of a folder, prints one line per epoch, evaluates on the test files, and writes
- * the model and {@code summary.json} into {@code --out}.
+ * the model and {@code summary.json} into {@code --out}. With {@code --checkpoint-dir} it writes
+ * checkpoints as it goes, and a last one when SIGTERM or SIGINT stops it; {@code --resume} continues
+ * from one.
  */
 public final class TrainApp {
 
@@ -53,12 +60,19 @@ public final class TrainApp {
             System.out.println(TrainOptions.USAGE);
             return;
         }
+        StopRequest stop = new StopRequest();
+        if (options.checkpoint().dir() != null) {
+            stopOnSignal(stop);
+        }
         // no master here: spark-submit (or submit/train) decides where this runs
         SparkSession spark = SparkSession.builder().appName("sparkmlp-train")
                 .config(SparkSetup.withDefaults(new org.apache.spark.SparkConf())).getOrCreate();
         int status = 0;
         try {
-            run(spark, options, System.out);
+            run(spark, options, System.out, stop);
+        } catch (TrainingStoppedException e) {
+            System.err.println("sparkmlp: " + e.getMessage());
+            status = 143; // as a JVM ended by SIGTERM
         } catch (RuntimeException e) {
             // our own errors say what is wrong in one line; anything else needs its stack trace
             if (e instanceof IllegalArgumentException || e instanceof TrainingDivergedException
@@ -77,8 +91,51 @@ public final class TrainApp {
         }
     }
 
+    /**
+     * On SIGTERM or SIGINT (a JVM shutdown), asks the run to stop at the next step and waits, up to
+     * {@value #STOP_SECONDS} s, until its checkpoint is written; the JVM then exits with 143 (130 for
+     * SIGINT). The hook runs through Hadoop's shutdown-hook manager ahead of Spark's own hook, which
+     * stops the SparkContext (priority {@code FileSystem.SHUTDOWN_HOOK_PRIORITY + 30}), and of the
+     * hook that closes Hadoop file systems ({@code FileSystem.SHUTDOWN_HOOK_PRIORITY}), so the step
+     * can finish and the checkpoint be written while both still work. Cluster managers wait a grace
+     * period between SIGTERM and SIGKILL (Kubernetes: 30 s by default): a step and a checkpoint must
+     * fit in it.
+     */
+    static void stopOnSignal(StopRequest stop) {
+        ShutdownHookManager.get().addShutdownHook(() -> {
+            if (!stop.running()) {
+                return; // finished, failed, or not yet training: nothing to save
+            }
+            stop.request();
+            System.err.println("sparkmlp: stop requested; finishing the step and writing a checkpoint");
+            try {
+                if (stop.awaitStopped(STOP_SECONDS, TimeUnit.SECONDS)) {
+                    System.err.println(stop.checkpoint() != null
+                            ? "sparkmlp: checkpoint " + stop.checkpoint() + " written; continue with --resume"
+                            : "sparkmlp: stopped without a checkpoint");
+                } else {
+                    System.err.println("sparkmlp: no checkpoint within " + STOP_SECONDS + " s; exiting without one");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, STOP_HOOK_PRIORITY, STOP_SECONDS + 5, TimeUnit.SECONDS);
+    }
+
+    /** Above Spark's shutdown hook (FileSystem.SHUTDOWN_HOOK_PRIORITY + 30 = 40): Hadoop runs higher priorities first. */
+    static final int STOP_HOOK_PRIORITY = 100;
+    static final int STOP_SECONDS = 120;
+
     /** The whole job on a given session; returns the result and writes the model and summary into {@code --out}. */
     public static TrainingResult run(SparkSession spark, TrainOptions options, PrintStream console) {
+        return run(spark, options, console, null);
+    }
+
+    /**
+     * As above; {@code stop}, when not null, can stop the run between steps with a checkpoint
+     * (then a {@link TrainingStoppedException} is thrown and no model is written).
+     */
+    public static TrainingResult run(SparkSession spark, TrainOptions options, PrintStream console, StopRequest stop) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         String folder = options.data() != null ? options.data() : TrainOptions.DEFAULT_DATA;
         MnistFiles files;
@@ -101,8 +158,14 @@ public final class TrainApp {
         console.printf("sparkmlp: %s on %s, %d partitions, %s%n", params.layout(), spark.sparkContext().master(),
                 partitions, Blas.report().describe());
         console.println("sparkmlp: " + params);
+        CheckpointParams checkpoints = options.checkpoint();
+        if (checkpoints.dir() != null || checkpoints.resumeFrom() != null) {
+            console.println("sparkmlp: " + checkpoints);
+        }
 
         Trainer trainer = new Trainer(params, options.cluster())
+                .checkpoints(checkpoints)
+                .stopRequest(stop)
                 .onEpoch(m -> console.println(m.describe(params.epochs())));
         TrainingResult result = trainer.fit(train, null, "label", "features");
         Evaluation evaluation = result.model().evaluate(test, "label", "features", options.cluster());

@@ -3,6 +3,7 @@ package io.sparkmlp.app;
 import io.sparkmlp.nn.Activation;
 import io.sparkmlp.nn.Initialization;
 import io.sparkmlp.nn.Layout;
+import io.sparkmlp.train.CheckpointParams;
 import io.sparkmlp.train.ClusterParams;
 import io.sparkmlp.train.TrainingParams;
 import java.io.IOException;
@@ -52,6 +53,12 @@ public final class TrainOptions {
             "  --seed N                   (default 1)",
             "  --partitions N             partitions to train on (default: the session's default parallelism)",
             "  --aggregation-depth N      treeAggregate depth (default 2)",
+            "  --checkpoint-dir DIR       write checkpoints into DIR (any Hadoop path; default: none)",
+            "  --checkpoint-every N       a checkpoint every N steps (default 0: only at epoch ends)",
+            "  --checkpoint-epoch-end B   a checkpoint at every epoch's end (default true)",
+            "  --checkpoint-keep K        keep the newest K checkpoints (default 3)",
+            "  --resume [PATH]            continue from the latest checkpoint in --checkpoint-dir, or from",
+            "                             PATH (a checkpoint file or folder); same options and data required",
             "  --help                     this text");
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -78,6 +85,10 @@ public final class TrainOptions {
             if (eq > 0) {
                 key = arg.substring(2, eq);
                 value = arg.substring(eq + 1);
+            } else if (arg.equals("--resume") && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+                // a bare --resume: the latest checkpoint in --checkpoint-dir
+                key = "resume";
+                value = CheckpointParams.LATEST;
             } else {
                 key = arg.substring(2);
                 if (i + 1 >= args.length) {
@@ -94,13 +105,15 @@ public final class TrainOptions {
         options.values.putAll(given);
         options.training(); // validates every value now, before a session starts
         options.cluster();
+        options.checkpoint();
         return options;
     }
 
     private static final java.util.Set<String> KNOWN = java.util.Set.of("data", "out", "preset", "layers", "activation",
             "init", "epochs", "batch-size", "learning-rate", "lr-schedule", "lr-step-epochs", "lr-gamma",
             "lr-min-fraction", "warmup-epochs", "reference-batch-size", "momentum", "nesterov", "weight-decay", "standardize", "validation-fraction", "patience",
-            "seed", "partitions", "aggregation-depth", "help");
+            "seed", "partitions", "aggregation-depth", "checkpoint-dir", "checkpoint-every", "checkpoint-epoch-end",
+            "checkpoint-keep", "resume", "help");
 
     private static void checkKnown(String key) {
         if (!KNOWN.contains(key)) {
@@ -191,6 +204,27 @@ public final class TrainOptions {
             }
             throw new IllegalArgumentException("--" + key + " " + values.get(key) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Checkpoint and resume settings: run settings, apart from the hyper-parameters. */
+    public CheckpointParams checkpoint() {
+        CheckpointParams c = new CheckpointParams().dir(values.get("checkpoint-dir"))
+                .everySteps(integer("checkpoint-every", 0))
+                .atEpochEnd(bool("checkpoint-epoch-end", true))
+                .keep(integer("checkpoint-keep", 3))
+                .resumeFrom(values.get("resume"));
+        if (c.dir() == null) {
+            for (String key : new String[] {"checkpoint-every", "checkpoint-epoch-end", "checkpoint-keep"}) {
+                if (values.containsKey(key)) {
+                    throw new IllegalArgumentException("--" + key + " needs --checkpoint-dir");
+                }
+            }
+        }
+        if (CheckpointParams.LATEST.equals(c.resumeFrom()) && c.dir() == null) {
+            throw new IllegalArgumentException("--resume without a path resumes from the latest checkpoint in"
+                    + " --checkpoint-dir: give --checkpoint-dir, or --resume PATH");
+        }
+        return c;
     }
 
     private int integer(String key, int fallback) {

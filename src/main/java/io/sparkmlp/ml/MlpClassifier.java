@@ -3,6 +3,7 @@ package io.sparkmlp.ml;
 import io.sparkmlp.nn.Activation;
 import io.sparkmlp.nn.Initialization;
 import io.sparkmlp.nn.Layout;
+import io.sparkmlp.train.CheckpointParams;
 import io.sparkmlp.train.ClusterParams;
 import io.sparkmlp.train.Trainer;
 import io.sparkmlp.train.TrainingParams;
@@ -33,8 +34,10 @@ import org.apache.spark.sql.types.StructField;
  * 0..k-1) and a Vector features column; {@code fit} is a fixed sequence: check the Params, split off
  * validation rows, train with {@link Trainer}, wrap the model.
  *
- * <p>Hyper-parameters and cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()})
- * are separate Params; the latter change only where the work runs.
+ * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
+ * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
+ * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}) are separate
+ * Params; the latter two change only where the work runs and what survives a failure.
  */
 public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClassifier, MlpClassificationModel>
         implements DefaultParamsWritable {
@@ -67,6 +70,12 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     // cluster settings
     private final IntParam numPartitions;
     private final IntParam aggregationDepth;
+    // run settings: checkpoints and resume
+    private final Param<String> checkpointDir;
+    private final IntParam checkpointInterval;
+    private final BooleanParam checkpointAtEpochEnd;
+    private final IntParam checkpointKeep;
+    private final Param<String> resumeFrom;
 
     public MlpClassifier() {
         this(Identifiable.randomUID("mlpc"));
@@ -133,6 +142,19 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
                 Validators.<Object>require("numPartitions", ">= 0", v -> (Integer) v >= 0));
         aggregationDepth = new IntParam(this, "aggregationDepth", "cluster setting: depth of treeAggregate (>= 1)",
                 Validators.<Object>require("aggregationDepth", ">= 1", v -> (Integer) v >= 1));
+        checkpointDir = new Param<>(this, "checkpointDir",
+                "run setting: folder (any Hadoop path) for training checkpoints; empty: none");
+        checkpointInterval = new IntParam(this, "checkpointInterval",
+                "run setting: a checkpoint every this many steps (>= 1), or none by steps (-1); needs checkpointDir",
+                Validators.<Object>require("checkpointInterval", ">= 1 or -1 (none by steps)",
+                        v -> (Integer) v >= 1 || (Integer) v == -1));
+        checkpointAtEpochEnd = new BooleanParam(this, "checkpointAtEpochEnd",
+                "run setting: a checkpoint at every epoch's end; needs checkpointDir");
+        checkpointKeep = new IntParam(this, "checkpointKeep", "run setting: checkpoints kept, the newest (>= 1)",
+                Validators.<Object>require("checkpointKeep", ">= 1", v -> (Integer) v >= 1));
+        resumeFrom = new Param<>(this, "resumeFrom", "run setting: continue training from a checkpoint file, a folder"
+                + " (its latest checkpoint) or 'latest' (the latest in checkpointDir); empty: start afresh. The"
+                + " hyper-parameters and the data must be the checkpoint's");
 
         // the one place the defaults live: the core trainer's
         TrainingParams d = new TrainingParams();
@@ -158,6 +180,12 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         ClusterParams c = new ClusterParams();
         setDefault(numPartitions, c.partitions());
         setDefault(aggregationDepth, c.aggregationDepth());
+        CheckpointParams k = new CheckpointParams();
+        setDefault(checkpointDir, "");
+        setDefault(checkpointInterval, k.everySteps() > 0 ? k.everySteps() : -1);
+        setDefault(checkpointAtEpochEnd, k.atEpochEnd());
+        setDefault(checkpointKeep, k.keep());
+        setDefault(resumeFrom, "");
     }
 
     private static boolean validLayers(int[] sizes) {
@@ -219,6 +247,17 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         return new ClusterParams().partitions(getNumPartitions()).aggregationDepth(getAggregationDepth());
     }
 
+    /** The checkpoint and resume settings, as these Params set them. */
+    public CheckpointParams checkpointParams() {
+        String dir = getCheckpointDir();
+        String resume = getResumeFrom();
+        return new CheckpointParams().dir(dir.isEmpty() ? null : dir)
+                .everySteps(Math.max(0, getCheckpointInterval()))
+                .atEpochEnd(getCheckpointAtEpochEnd())
+                .keep(getCheckpointKeep())
+                .resumeFrom(resume.isEmpty() ? null : resume);
+    }
+
     @Override
     public MlpClassificationModel train(Dataset<?> dataset) {
         Dataset<Row> data = dataset.toDF();
@@ -238,7 +277,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
             training = data.filter(functions.not(functions.col(column)));
             validation = data.filter(functions.col(column));
         }
-        TrainingResult result = new Trainer(trainingParams(), clusterParams())
+        TrainingResult result = new Trainer(trainingParams(), clusterParams()).checkpoints(checkpointParams())
                 .fit(training, validation, getLabelCol(), getFeaturesCol());
         return new MlpClassificationModel(uid, result.model(), result);
     }
@@ -507,6 +546,66 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
 
     public int getAggregationDepth() {
         return (Integer) getOrDefault(aggregationDepth);
+    }
+
+    public Param<String> checkpointDir() {
+        return checkpointDir;
+    }
+
+    public MlpClassifier setCheckpointDir(String value) {
+        return (MlpClassifier) set(checkpointDir, value);
+    }
+
+    public String getCheckpointDir() {
+        return getOrDefault(checkpointDir);
+    }
+
+    public IntParam checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    public MlpClassifier setCheckpointInterval(int value) {
+        return (MlpClassifier) set(checkpointInterval, value);
+    }
+
+    public int getCheckpointInterval() {
+        return (Integer) getOrDefault(checkpointInterval);
+    }
+
+    public BooleanParam checkpointAtEpochEnd() {
+        return checkpointAtEpochEnd;
+    }
+
+    public MlpClassifier setCheckpointAtEpochEnd(boolean value) {
+        return (MlpClassifier) set(checkpointAtEpochEnd, value);
+    }
+
+    public boolean getCheckpointAtEpochEnd() {
+        return (Boolean) getOrDefault(checkpointAtEpochEnd);
+    }
+
+    public IntParam checkpointKeep() {
+        return checkpointKeep;
+    }
+
+    public MlpClassifier setCheckpointKeep(int value) {
+        return (MlpClassifier) set(checkpointKeep, value);
+    }
+
+    public int getCheckpointKeep() {
+        return (Integer) getOrDefault(checkpointKeep);
+    }
+
+    public Param<String> resumeFrom() {
+        return resumeFrom;
+    }
+
+    public MlpClassifier setResumeFrom(String value) {
+        return (MlpClassifier) set(resumeFrom, value);
+    }
+
+    public String getResumeFrom() {
+        return getOrDefault(resumeFrom);
     }
 
     public static MLReader<MlpClassifier> read() {

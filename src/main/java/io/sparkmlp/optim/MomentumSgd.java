@@ -1,6 +1,8 @@
 package io.sparkmlp.optim;
 
 import io.sparkmlp.nn.Layout;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent with momentum (Polyak 1964; Nesterov's form as in Sutskever et al.
@@ -13,9 +15,14 @@ import io.sparkmlp.nn.Layout;
  *   Nesterov:   w ← w + μ·v − η·d
  * </pre>
  * Lifecycle: construct once per training run; call {@link #step} once per mini-batch with the
- * mean gradient. The velocity has the parameters' layout.
+ * mean gradient. The velocity has the parameters' layout and is the whole state
+ * ({@link #exportState}: one vector, {@code velocity}).
  */
-public final class MomentumSgd {
+public final class MomentumSgd implements Optimizer {
+
+    /** The name this optimizer's state carries in checkpoints. */
+    public static final String NAME = "momentum-sgd";
+    static final String VELOCITY = "velocity";
 
     private final Layout layout;
     private final float momentum;
@@ -41,7 +48,24 @@ public final class MomentumSgd {
         this.velocity = new float[layout.numParameters()];
     }
 
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public OptimizerState exportState() {
+        return new OptimizerState(NAME, Map.of(), Map.of(VELOCITY, velocity.clone()));
+    }
+
+    @Override
+    public void restoreState(OptimizerState state) {
+        state.check(NAME, List.of(), List.of(VELOCITY), velocity.length);
+        System.arraycopy(state.vectors().get(VELOCITY), 0, velocity, 0, velocity.length);
+    }
+
     /** Takes one step in place on {@code weights}, given the mean gradient over the mini-batch. */
+    @Override
     public void step(float[] weights, float[] gradient, double learningRate) {
         int n = layout.numParameters();
         if (weights.length != n || gradient.length != n) {

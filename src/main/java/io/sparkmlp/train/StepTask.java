@@ -26,9 +26,16 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
     private final int batchSize;
     private final int trainRows;
     private final long[] partitionStarts;
+    /** Test-only injected failures; null (off) but in tests that ask for them. */
+    private final TaskFaults faults;
 
     StepTask(SharedWeights weights, Network network, InputScaling scaling, long seed, int epoch, int step,
              int batchSize, int trainRows, long[] partitionStarts) {
+        this(weights, network, scaling, seed, epoch, step, batchSize, trainRows, partitionStarts, null);
+    }
+
+    StepTask(SharedWeights weights, Network network, InputScaling scaling, long seed, int epoch, int step,
+             int batchSize, int trainRows, long[] partitionStarts, TaskFaults faults) {
         this.weights = weights;
         this.network = network;
         this.scaling = scaling;
@@ -38,11 +45,15 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         this.batchSize = batchSize;
         this.trainRows = trainRows;
         this.partitionStarts = partitionStarts;
+        this.faults = faults;
     }
 
     @Override
     public Iterator<GradientSum> call(Integer partition, Iterator<Block> blocks) {
         BlasLog.logOnce(); // an executor's first task says which BLAS it runs on
+        if (faults != null) {
+            faults.failIfChosen(epoch, step, partition);
+        }
         long started = System.nanoTime();
         float[] w = weights.value();
         long fetched = System.nanoTime();

@@ -3,13 +3,16 @@ package io.sparkmlp.train;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
-import io.sparkmlp.optim.LearningRateSchedule;
 import io.sparkmlp.optim.MomentumSgd;
+import io.sparkmlp.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
@@ -24,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * each partition computes the summed gradient of its share of the global mini-batch, one Spark job
  * brings the sums back (added in a fixed order, see {@link PartitionSums} and {@link OrderedSum}),
  * and the driver divides by the global count, takes the momentum step and releases the weights.
+ *
+ * <p>The driver loop reads and advances a {@link TrainingState}; early stopping, progress and
+ * checkpoints are {@link TrainingListener}s on it. A run resumed from a checkpoint
+ * ({@link CheckpointParams#resumeFrom}) continues bit for bit where the checkpoint was written.
  */
 public final class Trainer {
 
@@ -32,6 +39,11 @@ public final class Trainer {
     private final TrainingParams params;
     private final ClusterParams cluster;
     private Consumer<EpochMetrics> onEpoch;
+    private CheckpointParams checkpoints = new CheckpointParams();
+    private StopRequest stop;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    /** Test-only injected task failures, read once per fit; null when off. */
+    private TaskFaults faults;
 
     public Trainer(TrainingParams params, ClusterParams cluster) {
         this.params = Objects.requireNonNull(params, "params");
@@ -45,19 +57,37 @@ public final class Trainer {
         return this;
     }
 
+    /** Where checkpoints go and what to resume from; by default none and nothing. */
+    public Trainer checkpoints(CheckpointParams checkpoints) {
+        this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+        return this;
+    }
+
+    /** A request another thread may make to stop the run at the next step, with a checkpoint. */
+    public Trainer stopRequest(StopRequest stop) {
+        this.stop = stop;
+        return this;
+    }
+
+    /** Adds a listener, called after the built-in ones (early stopping, progress, checkpoints). */
+    public Trainer listener(TrainingListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
     /**
      * Trains on {@code train}; validates on {@code validation} if given, else on a held-out
      * {@link TrainingParams#validationFraction} of {@code train}, else not at all.
      */
     public TrainingResult fit(Dataset<Row> train, Dataset<Row> validation, String labelCol, String featuresCol) {
         long fitStart = System.nanoTime();
+        checkpoints.check();
         Layout layout = params.layout();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
         SharedWeights.Transport transport = SharedWeights.transport(jsc); // read once: getConf() copies the conf
+        faults = TaskFaults.fromSettings(jsc);
         BlasLog.logOnce();
-        LOG.info("training {}, weights by {}; {}", layout,
-                transport.id(),
-                params);
+        LOG.info("training {}, weights by {}; {}; {}", layout, transport.id(), params, checkpoints);
         PackedData trainData = null;
         PackedData validationData = null;
         try {
@@ -73,8 +103,9 @@ public final class Trainer {
             }
             checkSizes(trainData, validationData, validation != null);
             InputScaling scaling = inputScaling(trainData, params);
-            return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fitStart,
-                    transport);
+            DataFingerprint fingerprint = DataFingerprint.of(trainData, validationData, scaling);
+            return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fingerprint,
+                    fitStart, transport);
         } catch (Exception e) {
             throw unwrap(e);
         } finally {
@@ -118,75 +149,158 @@ public final class Trainer {
     }
 
     private TrainingResult loop(JavaSparkContext jsc, PackedData trainData, PackedData validationData, Network network,
-                                InputScaling scaling, long fitStart, SharedWeights.Transport transport) {
-        Layout layout = network.layout();
-        float[] weights = network.initialParameters(params.seed(), params.initialization());
-        MomentumSgd sgd = new MomentumSgd(layout, params.momentum(), params.nesterov(), params.weightDecay());
+                                InputScaling scaling, DataFingerprint fingerprint, long fitStart,
+                                SharedWeights.Transport transport) {
+        Configuration hadoop = jsc.hadoopConfiguration();
         int rows = (int) trainData.rows();
         int batch = params.batchSize();
         int steps = (rows + batch - 1) / batch;
-        LearningRateSchedule schedule = params.schedule(steps);
-        long totalSteps = (long) steps * params.epochs();
+        TrainingState state = initialState(network, fingerprint, steps, hadoop);
+        state.startClock(fitStart);
 
-        List<EpochMetrics> history = new ArrayList<>();
-        float[] bestWeights = null;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        int bestEpoch = 0;
-        int epochsWithoutGain = 0;
-        boolean stoppedEarly = false;
-        double cumulativeSeconds = 0;
-        long validationNanos = 0;
-        long samplesSeen = 0;
-        for (int epoch = 0; epoch < params.epochs(); epoch++) {
-            long epochStart = System.nanoTime();
-            double lossSum = 0;
-            long correct = 0;
-            long count = 0;
-            double rate = 0;
-            for (int step = 0; step < steps; step++) {
-                rate = schedule.rate(epoch, (long) epoch * steps + step, totalSteps);
-                GradientSum total = gradientSum(jsc, trainData, network, scaling, weights, epoch, step, transport);
-                if (!Double.isFinite(total.lossSum())) {
-                    throw new TrainingDivergedException(String.format("training diverged at epoch %d, step %d of %d: the"
-                            + " mean loss over %d rows is %s at learning rate %.4g; lower the learning rate",
-                            epoch + 1, step + 1, steps, total.count(), total.lossSum() / total.count(), rate));
+        Checkpointing checkpointing = checkpoints.dir() == null ? null : new Checkpointing(checkpoints, hadoop);
+        List<TrainingListener> all = new ArrayList<>();
+        if (validationData != null) {
+            all.add(new EarlyStopping(params.patience()));
+        }
+        all.add(new Progress(onEpoch));
+        if (checkpointing != null) {
+            all.add(checkpointing);
+        }
+        all.addAll(listeners);
+
+        String[] stoppedWith = {null};
+        if (stop != null) {
+            stop.loopStarted();
+        }
+        try {
+            while (!state.finished()) {
+                while (!state.epochStepsDone()) {
+                    if (stop != null && stop.due(state.globalStep())) {
+                        for (TrainingListener listener : all) {
+                            listener.beforeStop(state);
+                        }
+                        stoppedWith[0] = checkpointing == null || checkpointing.last() == null ? null
+                                : checkpointing.last().toString();
+                        throw new TrainingStoppedException("training stopped on request at " + state.position()
+                                + (stoppedWith[0] != null ? "; checkpoint " + stoppedWith[0] + " continues it"
+                                        : "; no checkpoint folder was set, so nothing was kept"), stoppedWith[0]);
+                    }
+                    double rate = state.nextRate();
+                    long started = System.nanoTime();
+                    GradientSum total = gradientSum(jsc, trainData, network, scaling, state.weights(), state.epoch(),
+                            state.step(), transport);
+                    if (!Double.isFinite(total.lossSum())) {
+                        throw diverged(state, rate, "the mean loss over " + total.count() + " rows is "
+                                + total.lossSum() / total.count(), checkpointing);
+                    }
+                    if (!update(state.optimizer(), state.weights(), total, rate)) {
+                        throw diverged(state, rate, "the gradient holds NaN or infinite values (mean loss "
+                                + total.lossSum() / total.count() + ")", checkpointing);
+                    }
+                    state.stepDone(total, rate, (System.nanoTime() - started) / 1e9);
+                    for (TrainingListener listener : all) {
+                        listener.afterStep(state);
+                    }
                 }
-                update(sgd, weights, total, rate);
-                lossSum += total.lossSum();
-                correct += total.correct();
-                count += total.count();
+                // a step can overflow the weights with a finite gradient; the next loss would show it, but
+                // the epoch's end keeps (best weights, checkpoints) what it sees, so look now, once an epoch
+                if (!finite(state.weights())) {
+                    throw diverged(state, state.step(), state.learningRate(), "the weights became NaN or infinite",
+                            checkpointing == null ? null : checkpointing.last());
+                }
+                long epochEnd = System.nanoTime();
+                Evaluation validation = validationData == null ? null
+                        : evaluate(jsc, validationData, network, scaling, state.weights(), cluster.aggregationDepth());
+                state.pauseClockFor(System.nanoTime() - epochEnd);
+                state.closeEpoch(state.epochMetrics(validation));
+                for (TrainingListener listener : all) {
+                    listener.afterEpoch(state);
+                }
             }
-            long epochEnd = System.nanoTime();
-            double seconds = (epochEnd - epochStart) / 1e9;
-            cumulativeSeconds += seconds;
-            samplesSeen += count;
-            double elapsed = (epochEnd - fitStart - validationNanos) / 1e9;
-            Evaluation validation = validationData == null ? null
-                    : evaluate(jsc, validationData, network, scaling, weights, cluster.aggregationDepth());
-            validationNanos += System.nanoTime() - epochEnd;
-            EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / count, correct / (double) count,
-                    validation == null ? Double.NaN : validation.loss(),
-                    validation == null ? Double.NaN : validation.accuracy(), rate, seconds, cumulativeSeconds, elapsed);
-            history.add(metrics);
-            onEpoch.accept(metrics);
-            if (validation != null) {
-                if (validation.loss() < bestLoss) {
-                    bestLoss = validation.loss();
-                    bestWeights = weights.clone();
-                    bestEpoch = epoch + 1;
-                    epochsWithoutGain = 0;
-                } else if (params.patience() > 0 && ++epochsWithoutGain >= params.patience()) {
-                    stoppedEarly = true;
-                    LOG.info("stopping early: validation loss has not improved for {} epochs since epoch {} ({})",
-                            epochsWithoutGain, bestEpoch, bestLoss);
-                    break;
-                }
+        } finally {
+            if (stop != null) {
+                stop.loopEnded(stoppedWith[0]);
             }
         }
-        boolean keepBest = params.patience() > 0 && bestWeights != null;
-        MlpModel model = new MlpModel(network, scaling, keepBest ? bestWeights : weights);
-        return new TrainingResult(model, List.copyOf(history), keepBest ? bestEpoch : history.size(), stoppedEarly,
-                trainData.rows(), validationData == null ? 0 : validationData.rows(), samplesSeen, cumulativeSeconds);
+        boolean keepBest = params.patience() > 0 && state.bestWeights() != null;
+        MlpModel model = new MlpModel(network, scaling, keepBest ? state.bestWeights() : state.weights());
+        List<EpochMetrics> history = List.copyOf(state.history());
+        return new TrainingResult(model, history, keepBest ? state.bestEpoch() : history.size(), state.stoppedEarly(),
+                trainData.rows(), validationData == null ? 0 : validationData.rows(), state.samplesSeen(),
+                state.cumulativeTrainSeconds());
+    }
+
+    /** A fresh start from the seed, or the state of the checkpoint to resume from, checked against this run. */
+    private TrainingState initialState(Network network, DataFingerprint fingerprint, int steps, Configuration hadoop) {
+        Optimizer optimizer = optimizer(params);
+        String resume = checkpoints.resumeFrom();
+        if (resume == null) {
+            return TrainingState.start(params, fingerprint, steps,
+                    network.initialParameters(params.seed(), params.initialization()), optimizer);
+        }
+        Path file = CheckpointFiles.resolve(CheckpointParams.LATEST.equals(resume) ? checkpoints.dir() : resume, hadoop);
+        Checkpoint saved = CheckpointFiles.read(file.toString(), hadoop);
+        TrainingState state = TrainingState.resume(saved, params, fingerprint, steps, optimizer, file.toString());
+        LOG.info("resuming from {} at {}", file, state.position());
+        return state;
+    }
+
+    /** The optimizer the hyper-parameters describe, fresh. */
+    static Optimizer optimizer(TrainingParams params) {
+        return new MomentumSgd(params.layout(), params.momentum(), params.nesterov(), params.weightDecay());
+    }
+
+    /** A divergence seen in the step in progress (not yet counted in the state). */
+    private static TrainingDivergedException diverged(TrainingState state, double rate, String what,
+                                                      Checkpointing checkpointing) {
+        return diverged(state, state.step() + 1, rate, what, checkpointing == null ? null : checkpointing.last());
+    }
+
+    /**
+     * The error of a run that diverged at {@code step} (from 1) of the state's epoch, with what to
+     * try and the checkpoint that is kept.
+     */
+    static TrainingDivergedException diverged(TrainingState state, int step, double rate, String what,
+                                              Path lastCheckpoint) {
+        return new TrainingDivergedException(String.format(Locale.ROOT, "training diverged at epoch %d, step %d of %d:"
+                        + " %s at learning rate %.4g; lower the learning rate (e.g. to %.4g), add a warm-up (warm-up"
+                        + " epochs 1), or standardize the inputs. %s",
+                state.epoch() + 1, step, state.stepsPerEpoch(), what, rate, rate / 10,
+                lastCheckpoint != null ? "The last good checkpoint is kept: " + lastCheckpoint
+                        : "No checkpoint was written; nothing diverged was saved."));
+    }
+
+    /**
+     * Whether every value is finite. {@code Σ v·0} is 0 for finite values and NaN as soon as one is
+     * NaN or infinite; eight independent sums let the adds overlap (about 0.13 ms for 235,146 values
+     * here, where a fused check in the scaling loop stopped its vectorisation and cost twice that).
+     */
+    static boolean finite(float[] v) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        float s4 = 0;
+        float s5 = 0;
+        float s6 = 0;
+        float s7 = 0;
+        int n = v.length;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            s0 += v[i] * 0f;
+            s1 += v[i + 1] * 0f;
+            s2 += v[i + 2] * 0f;
+            s3 += v[i + 3] * 0f;
+            s4 += v[i + 4] * 0f;
+            s5 += v[i + 5] * 0f;
+            s6 += v[i + 6] * 0f;
+            s7 += v[i + 7] * 0f;
+        }
+        for (; i < n; i++) {
+            s0 += v[i] * 0f;
+        }
+        return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == 0f;
     }
 
     /** The training data's global mean and standard deviation as an input scaling when asked for, else none. */
@@ -199,15 +313,22 @@ public final class Trainer {
         return InputScaling.standardize(moments[0], moments[1]);
     }
 
-    /** Averages the summed gradient over the step's rows and takes the momentum step. */
-    static void update(MomentumSgd sgd, float[] weights, GradientSum total, double rate) {
+    /**
+     * Averages the summed gradient over the step's rows and takes the optimizer's step; returns false,
+     * leaving the weights and the optimizer untouched, when the gradient holds a NaN or infinity.
+     */
+    static boolean update(Optimizer optimizer, float[] weights, GradientSum total, double rate) {
         float[] gradient = total.gradient();
         float inverseCount = 1f / total.count();
         // g = Σg / n
         for (int i = 0; i < gradient.length; i++) {
             gradient[i] *= inverseCount;
         }
-        sgd.step(weights, gradient, rate);
+        if (!finite(gradient)) {
+            return false;
+        }
+        optimizer.step(weights, gradient, rate);
+        return true;
     }
 
     /**
@@ -229,7 +350,7 @@ public final class Trainer {
     StepTask stepTask(SharedWeights shared, PackedData data, Network network, InputScaling scaling, int epoch,
                       int step) {
         return new StepTask(shared, network, scaling, params.seed(), epoch, step, params.batchSize(),
-                (int) data.rows(), data.partitionStarts());
+                (int) data.rows(), data.partitionStarts(), faults);
     }
 
     /** Runs one task per partition and sums the results in a fixed order. */

@@ -267,6 +267,35 @@ public final class TrainingParams implements Serializable {
         return standardize;
     }
 
+    /**
+     * Every hyper-parameter, resolved (the initialisation a null picks, for one), by its option name
+     * and in exact text: what a checkpoint records so that a resume under other settings is refused.
+     */
+    public java.util.Map<String, String> asMap() {
+        java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
+        map.put("layers", java.util.Arrays.stream(layout.sizes()).mapToObj(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(",")));
+        map.put("activation", activation.id());
+        map.put("init", initialization().id());
+        map.put("epochs", String.valueOf(epochs));
+        map.put("batch-size", String.valueOf(batchSize));
+        map.put("learning-rate", String.valueOf(learningRate));
+        map.put("lr-schedule", schedule);
+        map.put("lr-step-epochs", String.valueOf(scheduleStepEpochs));
+        map.put("lr-gamma", String.valueOf(scheduleGamma));
+        map.put("lr-min-fraction", String.valueOf(minLearningRateFraction));
+        map.put("warmup-epochs", String.valueOf(warmupEpochs));
+        map.put("reference-batch-size", String.valueOf(referenceBatchSize));
+        map.put("momentum", String.valueOf(momentum));
+        map.put("nesterov", String.valueOf(nesterov));
+        map.put("weight-decay", String.valueOf(weightDecay));
+        map.put("seed", String.valueOf(seed));
+        map.put("validation-fraction", String.valueOf(validationFraction));
+        map.put("patience", String.valueOf(patience));
+        map.put("standardize", String.valueOf(standardize));
+        return map;
+    }
+
     @Override
     public String toString() {
         return "layers " + layout + ", " + activation.id() + ", init " + initialization().id() + ", " + epochs

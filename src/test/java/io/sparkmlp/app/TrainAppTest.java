@@ -1,6 +1,8 @@
 package io.sparkmlp.app;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,12 +11,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkmlp.SparkTestSession;
 import io.sparkmlp.TinyMnist;
 import io.sparkmlp.train.MlpModel;
+import io.sparkmlp.train.CheckpointFiles;
+import io.sparkmlp.train.CheckpointParams;
 import io.sparkmlp.train.ModelFiles;
+import io.sparkmlp.train.StopRequest;
+import io.sparkmlp.train.TrainingDivergedException;
+import io.sparkmlp.train.TrainingStoppedException;
 import io.sparkmlp.train.TrainingResult;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -97,5 +106,105 @@ class TrainAppTest {
         assertEquals(5, options.training().epochs());
         assertEquals(64, options.training().batchSize());
         assertEquals("tanh", options.training().activation().id());
+    }
+
+    /** The options of a small run on TinyMnist in {@code data}, plus {@code extra}. */
+    static String[] tinyRun(Path data, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--data", data.toString(), "--out", out.toString(),
+                "--layers", "16,8,3", "--epochs", "3", "--batch-size", "16", "--learning-rate", "0.1",
+                "--partitions", "2", "--validation-fraction", "0.2", "--patience", "2", "--warmup-epochs", "0.5",
+                "--seed", "9"));
+        args.addAll(List.of(extra));
+        return args.toArray(String[]::new);
+    }
+
+    /** The history of a summary.json without its timings. */
+    static List<String> figures(Path summary) throws Exception {
+        List<String> rows = new ArrayList<>();
+        for (JsonNode e : new ObjectMapper().readTree(summary.toFile()).get("history")) {
+            rows.add(e.get("epoch") + " " + e.get("train_loss") + " " + e.get("train_accuracy") + " "
+                    + e.get("validation_loss") + " " + e.get("validation_accuracy") + " " + e.get("learning_rate"));
+        }
+        return rows;
+    }
+
+    @Test
+    void aRunStoppedAtAnOddStepAndResumedWritesTheUninterruptedRunsModelAndHistory() throws Exception {
+        writeTinyMnist(dir.resolve("data"), 300, 60);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true);
+        Path checkpoints = dir.resolve("checkpoints");
+        TrainApp.run(SparkTestSession.get(), TrainOptions.parse(tinyRun(dir.resolve("data"), dir.resolve("whole"))), quiet);
+
+        String[] stopped = tinyRun(dir.resolve("data"), dir.resolve("parts"), "--checkpoint-dir", checkpoints.toString(),
+                "--checkpoint-every", "5");
+        TrainingStoppedException e = assertThrows(TrainingStoppedException.class, () -> TrainApp.run(
+                SparkTestSession.get(), TrainOptions.parse(stopped), quiet, new StopRequest().afterStep(7)));
+        assertTrue(e.checkpoint().endsWith("checkpoint-000000-00000007.ckpt"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("parts").resolve("model")), "a stopped run writes no model");
+
+        String[] resumed = tinyRun(dir.resolve("data"), dir.resolve("parts"), "--checkpoint-dir", checkpoints.toString(),
+                "--checkpoint-every", "5", "--resume");
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        TrainApp.run(SparkTestSession.get(), TrainOptions.parse(resumed), new PrintStream(console, true));
+        assertTrue(console.toString().contains("resume from latest"), console.toString());
+
+        Configuration hadoop = new Configuration();
+        assertArrayEquals(ModelFiles.load(dir.resolve("whole").resolve("model").toString(), hadoop).weights(),
+                ModelFiles.load(dir.resolve("parts").resolve("model").toString(), hadoop).weights());
+        // losses, accuracies and rates equal; the timings (seconds) differ from run to run
+        assertEquals(figures(dir.resolve("whole").resolve("summary.json")),
+                figures(dir.resolve("parts").resolve("summary.json")));
+        assertEquals(3, figures(dir.resolve("parts").resolve("summary.json")).size());
+    }
+
+    @Test
+    void aDivergingRunSavesNoModelAndKeepsItsLastGoodCheckpoint() throws Exception {
+        writeTinyMnist(dir.resolve("data"), 300, 60);
+        Path checkpoints = dir.resolve("checkpoints");
+        TrainOptions options = TrainOptions.parse(tinyRun(dir.resolve("data"), dir.resolve("out"), "--activation", "relu",
+                "--learning-rate", "1e12", "--lr-schedule", "constant", "--warmup-epochs", "0", "--standardize", "false",
+                "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "1"));
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> TrainApp.run(
+                SparkTestSession.get(), options, new PrintStream(new ByteArrayOutputStream(), true)));
+        assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("last good checkpoint is kept"),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve("out").resolve("model")), "no model is saved from a diverged run");
+        List<org.apache.hadoop.fs.Path> kept = CheckpointFiles.list(checkpoints.toString(), new Configuration());
+        assertFalse(kept.isEmpty());
+        for (org.apache.hadoop.fs.Path p : kept) {
+            for (float w : CheckpointFiles.read(p.toString(), new Configuration()).weights()) {
+                assertTrue(Float.isFinite(w), p + " holds " + w);
+            }
+        }
+    }
+
+    @Test
+    void checkpointOptionsAreParsedAndCheckedBeforeAnyWorkStarts() {
+        CheckpointParams c = TrainOptions.parse("--checkpoint-dir", "hdfs:///ck", "--checkpoint-every", "50",
+                "--checkpoint-keep", "5", "--checkpoint-epoch-end", "false", "--resume").checkpoint();
+        assertEquals("hdfs:///ck", c.dir());
+        assertEquals(50, c.everySteps());
+        assertEquals(5, c.keep());
+        assertFalse(c.atEpochEnd());
+        assertEquals(CheckpointParams.LATEST, c.resumeFrom());
+        // a bare --resume before another option; --resume PATH
+        assertEquals(CheckpointParams.LATEST,
+                TrainOptions.parse("--checkpoint-dir", "ck", "--resume", "--epochs", "3").checkpoint().resumeFrom());
+        assertEquals("ck/checkpoint-000001-00000000.ckpt",
+                TrainOptions.parse("--resume", "ck/checkpoint-000001-00000000.ckpt").checkpoint().resumeFrom());
+        assertEquals(3, TrainOptions.parse("--checkpoint-dir", "ck", "--resume", "--epochs", "3").training().epochs());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainOptions.parse("--checkpoint-every", "5"));
+        assertEquals("--checkpoint-every needs --checkpoint-dir", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--resume"));
+        assertTrue(e.getMessage().contains("--resume without a path"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TrainOptions.parse("--checkpoint-dir", "ck", "--checkpoint-keep", "0"));
+        assertEquals("checkpoints to keep must be >= 1, got 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TrainOptions.parse("--checkpoint-dir", "ck", "--checkpoint-every", "-3"));
+        assertTrue(e.getMessage().contains("-3"), e.getMessage());
+        assertTrue(TrainOptions.USAGE.contains("--checkpoint-dir") && TrainOptions.USAGE.contains("--resume [PATH]"));
     }
 }

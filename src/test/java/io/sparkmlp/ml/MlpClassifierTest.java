@@ -365,4 +365,57 @@ class MlpClassifierTest {
         MlpClassificationModel best = (MlpClassificationModel) cv.bestModel();
         assertEquals(0.2, ((MlpClassifier) best.parent()).getLearningRate());
     }
+
+    @Test
+    void aFitResumedFromAnOddStepsCheckpointEqualsTheUninterruptedFit() throws Exception {
+        Dataset<Row> data = blobs(300, 12);
+        // 240 training rows, batch 32: 8 steps an epoch; step 7 lies inside the first epoch
+        MlpClassifier estimator = small().setEpochs(3).setValidationFraction(0.2).setPatience(2).setWarmupEpochs(0.5);
+        MlpClassificationModel uninterrupted = estimator.fit(data);
+        Path checkpoints = dir.resolve("checkpoints");
+        MlpClassificationModel checkpointed = estimator.copy(new ParamMap()).setCheckpointDir(checkpoints.toString())
+                .setCheckpointInterval(7).setCheckpointKeep(100).fit(data);
+        assertArrayEquals(uninterrupted.weights(), checkpointed.weights(), "writing checkpoints changes nothing");
+        Path atStep7 = checkpoints.resolve("checkpoint-000000-00000007.ckpt");
+        assertTrue(java.nio.file.Files.exists(atStep7), "checkpoints: " + java.util.Arrays.toString(checkpoints.toFile().list()));
+
+        MlpClassificationModel resumed = estimator.copy(new ParamMap()).setResumeFrom(atStep7.toString()).fit(data);
+        assertArrayEquals(uninterrupted.weights(), resumed.weights());
+        assertEquals(figures(uninterrupted.history()), figures(resumed.history()));
+        assertEquals(uninterrupted.summary().bestEpoch(), resumed.summary().bestEpoch());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> estimator.copy(new ParamMap()).setResumeFrom(atStep7.toString()).setLearningRate(0.3).fit(data));
+        assertTrue(e.getMessage().contains("learning-rate (0.1 in the checkpoint, 0.3 here)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> estimator.copy(new ParamMap()).setResumeFrom("latest").fit(data));
+        assertTrue(e.getMessage().contains("needs a checkpoint folder"), e.getMessage());
+    }
+
+    @Test
+    void checkpointParamsAreValidatedWithTheLimitAndKeptBySaveAndLoad() throws Exception {
+        MlpClassifier c = new MlpClassifier();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setCheckpointInterval(0));
+        assertEquals("checkpointInterval must be >= 1 or -1 (none by steps), got 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> c.setCheckpointKeep(0));
+        assertEquals("checkpointKeep must be >= 1, got 0", e.getMessage());
+        assertEquals("", c.getCheckpointDir());
+        assertEquals(-1, c.getCheckpointInterval());
+        assertEquals(3, c.getCheckpointKeep());
+        assertTrue(c.getCheckpointAtEpochEnd());
+        assertEquals(null, c.checkpointParams().dir());
+
+        c.setCheckpointDir("hdfs:///runs/ck").setCheckpointInterval(50).setCheckpointKeep(4)
+                .setCheckpointAtEpochEnd(false).setResumeFrom("latest");
+        c.save(dir.resolve("estimator").toString());
+        MlpClassifier loaded = MlpClassifier.load(dir.resolve("estimator").toString());
+        assertEquals("hdfs:///runs/ck", loaded.getCheckpointDir());
+        assertEquals(50, loaded.getCheckpointInterval());
+        assertEquals(4, loaded.getCheckpointKeep());
+        assertFalse(loaded.getCheckpointAtEpochEnd());
+        assertEquals("latest", loaded.getResumeFrom());
+        io.sparkmlp.train.CheckpointParams run = loaded.checkpointParams();
+        assertEquals(50, run.everySteps());
+        assertEquals("latest", run.resumeFrom());
+    }
 }

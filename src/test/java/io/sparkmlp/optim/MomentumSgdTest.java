@@ -1,10 +1,14 @@
 package io.sparkmlp.optim;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmlp.nn.Layout;
+import io.sparkmlp.nn.Rng;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -85,5 +89,65 @@ class MomentumSgdTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LearningRateSchedule.named("linear", 0.1, 1, 0.5, 0));
         assertTrue(e.getMessage().contains("'linear'"), e.getMessage());
+    }
+
+    @Test
+    void anExportedStateRestoredIntoAFreshOptimizerContinuesBitForBit() {
+        Layout net = new Layout(5, 7, 3);
+        Rng rng = new Rng(42);
+        float[][] gradients = new float[9][net.numParameters()];
+        for (float[] g : gradients) {
+            for (int i = 0; i < g.length; i++) {
+                g[i] = (float) rng.nextGaussian();
+            }
+        }
+        for (boolean nesterov : new boolean[] {false, true}) {
+            MomentumSgd uninterrupted = new MomentumSgd(net, 0.9, nesterov, 1e-3);
+            float[] w = new float[net.numParameters()];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) rng.nextGaussian();
+            }
+            float[] resumedWeights = null;
+            MomentumSgd resumed = null;
+            for (int step = 0; step < gradients.length; step++) {
+                if (step == 4) {
+                    OptimizerState saved = uninterrupted.exportState();
+                    assertEquals(MomentumSgd.NAME, saved.optimizer());
+                    assertEquals(java.util.List.of("velocity"), java.util.List.copyOf(saved.vectors().keySet()));
+                    resumed = new MomentumSgd(net, 0.9, nesterov, 1e-3);
+                    resumed.restoreState(saved);
+                    resumedWeights = w.clone();
+                    // the export is a copy: later steps do not change it
+                    float before = saved.vectors().get("velocity")[0];
+                    uninterrupted.step(w, gradients[step], 0.05);
+                    assertEquals(before, saved.vectors().get("velocity")[0]);
+                    resumed.step(resumedWeights, gradients[step], 0.05);
+                    continue;
+                }
+                uninterrupted.step(w, gradients[step], 0.05);
+                if (resumed != null) {
+                    resumed.step(resumedWeights, gradients[step], 0.05);
+                }
+            }
+            assertArrayEquals(w, resumedWeights, "Nesterov " + nesterov);
+            assertArrayEquals(uninterrupted.exportState().vectors().get("velocity"),
+                    resumed.exportState().vectors().get("velocity"));
+            assertNotSame(uninterrupted.exportState().vectors().get("velocity"),
+                    uninterrupted.exportState().vectors().get("velocity"));
+        }
+    }
+
+    @Test
+    void aStateOfAnotherOptimizerOrShapeIsRefusedWithWhatDiffers() {
+        MomentumSgd sgd = new MomentumSgd(layout, 0.9, false, 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sgd.restoreState(
+                new OptimizerState("adam", Map.of("t", 3.0), Map.of("m", new float[4], "v", new float[4]))));
+        assertTrue(e.getMessage().contains("adam") && e.getMessage().contains("momentum-sgd"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> sgd.restoreState(
+                new OptimizerState(MomentumSgd.NAME, Map.of(), Map.of("velocity", new float[5]))));
+        assertTrue(e.getMessage().contains("5 values") && e.getMessage().contains("4 parameters"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> sgd.restoreState(
+                new OptimizerState(MomentumSgd.NAME, Map.of(), Map.of("speed", new float[4]))));
+        assertTrue(e.getMessage().contains("[speed]") && e.getMessage().contains("[velocity]"), e.getMessage());
     }
 }
