@@ -599,8 +599,7 @@ public final class Benchmark {
                     (double) p.get("overhead_over_empty_job"), "<=", isDefault ? 1.5 : Double.NaN));
         }
         Map<String, Object> blas = (Map<String, Object>) report.get("blas");
-        targets.add(target("gradient kernel GFLOP/s / sgemm GFLOP/s of its largest product ("
-                + blas.get("largest_shape") + ")", (double) blas.get("kernel_fraction_of_largest_sgemm"), ">=", 0.6));
+        targets.add(kernelTarget(blas));
         Map<String, Object> cache = (Map<String, Object>) report.get("cache");
         targets.add(target("cached bytes per training row, MLlib / sparkmlp", (double) cache.get("mllib_over_sparkmlp"),
                 ">=", 6));
@@ -640,7 +639,24 @@ public final class Benchmark {
         return value == null ? "(not reached)" : String.format(Locale.ROOT, "%.1f", value);
     }
 
-    private static Map<String, Object> target(String what, Double measured, String comparison, double bound) {
+    /**
+     * The kernel's GFLOP/s over sgemm's on its largest product, at least 0.6. The kernel is that
+     * product plus more work, so a fraction above 1 cannot be true: the two measurements were not
+     * comparable, and it is reported as a measurement error, never as a pass.
+     */
+    static Map<String, Object> kernelTarget(Map<String, Object> blas) {
+        double fraction = (double) blas.get("kernel_fraction_of_largest_sgemm");
+        Map<String, Object> t = target("gradient kernel GFLOP/s / sgemm GFLOP/s of its largest product ("
+                + blas.get("largest_shape") + ")", fraction, ">=", 0.6);
+        if (fraction > 1) {
+            t.put("met", false);
+            t.put("error", String.format(Locale.ROOT, "measurement error: %.2f is above 1, and the kernel cannot outrun"
+                    + " the sgemm it is made of", fraction));
+        }
+        return t;
+    }
+
+    static Map<String, Object> target(String what, Double measured, String comparison, double bound) {
         Map<String, Object> target = new LinkedHashMap<>();
         target.put("target", what);
         target.put("measured", measured);

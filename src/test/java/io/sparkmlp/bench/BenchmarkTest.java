@@ -31,6 +31,27 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("spark")
 class BenchmarkTest {
 
+    @Test
+    void eachTargetsVerdictFollowsItsMeasuredValueAndBoundAndAKernelAboveSgemmIsAnError() {
+        assertEquals(true, Benchmark.target("x", 1.6, ">=", 1.5).get("met"));
+        assertEquals(false, Benchmark.target("x", 1.4, ">=", 1.5).get("met"));
+        assertEquals(true, Benchmark.target("x", 1.4, "<=", 1.5).get("met"));
+        assertEquals(false, Benchmark.target("x", 1.6, "<=", 1.5).get("met"));
+        assertEquals(false, Benchmark.target("x", null, ">=", 1.5).get("met"), "a figure not measured is not met");
+        assertNull(Benchmark.target("x", 2.0, ">=", Double.NaN).get("met"), "no bound: informational");
+        Map<String, Object> blas = new LinkedHashMap<>();
+        blas.put("largest_shape", "forward 0");
+        blas.put("kernel_fraction_of_largest_sgemm", 0.8);
+        assertEquals(true, Benchmark.kernelTarget(blas).get("met"));
+        assertNull(Benchmark.kernelTarget(blas).get("error"));
+        blas.put("kernel_fraction_of_largest_sgemm", 0.5);
+        assertEquals(false, Benchmark.kernelTarget(blas).get("met"));
+        blas.put("kernel_fraction_of_largest_sgemm", 1.36);
+        Map<String, Object> impossible = Benchmark.kernelTarget(blas);
+        assertEquals(false, impossible.get("met"));
+        assertTrue(((String) impossible.get("error")).startsWith("measurement error: 1.36 is above 1"), impossible.toString());
+    }
+
     @TempDir
     Path dir;
 
@@ -161,7 +182,7 @@ class BenchmarkTest {
     void onlyTransformTimesBothModelsAndWritesTransformJson() throws Exception {
         TinyMnist.write(dir.resolve("data"), 300, 50);
         Map<String, String> bench = new LinkedHashMap<>(Map.of("out", dir.resolve("out").toString(), "only", "transform",
-                "transform-copies", "2", "transform-runs", "1"));
+                "transform-copies", "2", "transform-runs", "1", "results", dir.resolve("results").toString()));
         TrainOptions options = TrainOptions.parse("--data", dir.resolve("data").toString(), "--layers", "16,8,3",
                 "--partitions", "2");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
