@@ -156,6 +156,7 @@ public final class BenchResults {
             case "step-local", "step-standalone" -> renderStep(md, r);
             case "transform" -> renderTransform(md, r);
             case "gzip-read" -> renderGzip(md, r);
+            case "checkpoint" -> renderCheckpoint(md, r);
             default -> md.append("(no table for results of kind ").append(kind).append(")\n");
         }
         return md.toString();
@@ -243,6 +244,20 @@ public final class BenchResults {
         double ratio = ((Number) g.get("last_over_first")).doubleValue();
         md.append(String.format(Locale.ROOT, "%nMost partitions / fewest: **%.2fx** (target <= 1.5: %s).%n", ratio,
                 ratio <= 1.5 ? "met" : "not met"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void renderCheckpoint(StringBuilder md, Map<String, Object> r) {
+        md.append(String.format(Locale.ROOT, "One checkpoint of %s (%,d parameters): snapshot, atomic write and prune on"
+                + " the %s file system.%n%n", r.get("layers"), ((Number) r.get("parameters")).longValue(),
+                String.valueOf(r.get("file_system")).split(",")[0]));
+        md.append("| contents | bytes | median ms | p90 ms | first write ms | timed writes |\n|---|---|---|---|---|---|\n");
+        for (Map<String, Object> c : (List<Map<String, Object>>) r.get("checkpoints")) {
+            md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %.1f | %.0f | %s |%n", c.get("contents"),
+                    ((Number) c.get("bytes")).longValue(), ((Number) c.get("median_ms")).doubleValue(),
+                    ((Number) c.get("p90_ms")).doubleValue(), ((Number) c.get("first_ms")).doubleValue(),
+                    c.get("timed_writes")));
+        }
     }
 
     private static double middle(List<Double> values) {

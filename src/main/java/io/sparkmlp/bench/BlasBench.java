@@ -35,8 +35,8 @@ import org.apache.spark.sql.SparkSession;
  * Which BLAS, measured: every configuration runs in a JVM of its own (a JVM loads one BLAS for
  * good), on the same machine in the same run. {@code sgemm} on one thread, the bundled OpenBLAS
  * against the system's pthread OpenBLAS (median of 3 JVMs each); and a training epoch of
- * {@code conf/fashion-mnist.properties} in {@code local[2]} (median of epochs 2 to 4, the first
- * carries the JIT's warm-up) with the bundled OpenBLAS, with the system's pthread OpenBLAS as
+ * {@code conf/fashion-mnist.properties} in {@code local[2]} (epochs 2 to 4 of each JVM, the first
+ * carries the JIT's warm-up; two JVMs a configuration, taking turns; the median of the six) with the bundled OpenBLAS, with the system's pthread OpenBLAS as
  * sparkmlp ran before it brought its own, and with the bundled OpenBLAS on a machine whose system
  * BLAS is the OpenMP build and {@code OMP_NUM_THREADS} unset (as Debian's PyTorch users have it).
  * A configuration whose system library is not installed is skipped and said so.
@@ -45,6 +45,8 @@ public final class BlasBench {
 
     static final Path PTHREAD = Path.of("/usr/lib/x86_64-linux-gnu/openblas-pthread");
     static final Path OPENMP = Path.of("/usr/lib/x86_64-linux-gnu/openblas-openmp");
+    /** JVMs per epoch configuration, taking turns with the others. */
+    static final int EPOCH_ROUNDS = 2;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private BlasBench() {
@@ -113,34 +115,53 @@ public final class BlasBench {
         }
 
         String[] args = {"--preset", preset, "--data", data};
-        Map<String, Object> epochBundled = child(bundled, "epoch", args);
-        report.put("epoch_bundled", epochBundled);
-        console.printf(Locale.ROOT, "blas bench: epoch, bundled OpenBLAS: median %.2f s%n", epochBundled.get("median"));
+        // the configurations take turns, twice over, so that a slow spell of a shared machine falls on all of them
+        Map<String, Map<String, String>> configurations = new LinkedHashMap<>();
+        configurations.put("epoch_bundled", bundled);
         if (hasPthread) {
-            Map<String, Object> epochSystem = child(system, "epoch", args);
-            report.put("epoch_system_pthread", epochSystem);
-            console.printf(Locale.ROOT, "blas bench: epoch, system pthread OpenBLAS (before): median %.2f s%n",
-                    epochSystem.get("median"));
-            report.put("epoch_speedup", target(console, "epoch, before (system pthread OpenBLAS) time / bundled time",
-                    (double) epochSystem.get("median"), (double) epochBundled.get("median"), 3.0, true));
+            configurations.put("epoch_system_pthread", system);
         }
         if (hasOpenmp) {
-            Map<String, Object> epochOpenmp = child(bundledUnderOpenmp, "epoch", args);
-            report.put("epoch_bundled_system_openmp", epochOpenmp);
-            console.printf(Locale.ROOT, "blas bench: epoch, default run with the OpenMP build as system BLAS and"
-                    + " OMP_NUM_THREADS unset: median %.2f s%n", epochOpenmp.get("median"));
-            Map<String, Object> epochSystemOpenmp = child(systemOpenmp, "epoch", args);
-            report.put("epoch_system_openmp_before", epochSystemOpenmp);
-            console.printf(Locale.ROOT, "blas bench: epoch, system OpenMP OpenBLAS with OMP_NUM_THREADS unset (before):"
-                    + " median %.2f s%n", epochSystemOpenmp.get("median"));
-            report.put("epoch_speedup_openmp_machine", target(console,
-                    "epoch, before (system OpenMP OpenBLAS) time / bundled time", (double) epochSystemOpenmp.get("median"),
-                    (double) epochBundled.get("median"), 3.0, true));
-            report.put("epoch_openmp_over_pthread", target(console, "epoch, OpenMP system build / pthread system build",
-                    (double) epochOpenmp.get("median"), (double) epochBundled.get("median"), 1.10, false));
+            configurations.put("epoch_bundled_system_openmp", bundledUnderOpenmp);
+            configurations.put("epoch_system_openmp_before", systemOpenmp);
         } else {
             console.println("blas bench: no OpenMP OpenBLAS in " + OPENMP
                     + ": apt-get install libopenblas0-openmp to measure the default run beside it");
+        }
+        Map<String, List<Double>> seconds = new LinkedHashMap<>();
+        for (int round = 0; round < EPOCH_ROUNDS; round++) {
+            for (Map.Entry<String, Map<String, String>> c : configurations.entrySet()) {
+                @SuppressWarnings("unchecked")
+                List<Number> values = (List<Number>) child(c.getValue(), "epoch", args).get("values");
+                values.forEach(v -> seconds.computeIfAbsent(c.getKey(), k -> new ArrayList<>()).add(v.doubleValue()));
+            }
+        }
+        String[] labels = {"bundled OpenBLAS", "system pthread OpenBLAS (before)",
+                "default run with the OpenMP build as system BLAS and OMP_NUM_THREADS unset",
+                "system OpenMP OpenBLAS with OMP_NUM_THREADS unset (before)"};
+        int i = 0;
+        for (String key : List.of("epoch_bundled", "epoch_system_pthread", "epoch_bundled_system_openmp",
+                "epoch_system_openmp_before")) {
+            if (seconds.containsKey(key)) {
+                Map<String, Object> stats = stats(seconds.get(key).stream().mapToDouble(Double::doubleValue).toArray());
+                stats.put("jvms", EPOCH_ROUNDS);
+                report.put(key, stats);
+                console.printf(Locale.ROOT, "blas bench: epoch, %s: median %.2f s of %d epochs in %d JVMs%n", labels[i],
+                        stats.get("median"), seconds.get(key).size(), EPOCH_ROUNDS);
+            }
+            i++;
+        }
+        double bundledEpoch = median(report, "epoch_bundled");
+        if (hasPthread) {
+            report.put("epoch_speedup", target(console, "epoch, before (system pthread OpenBLAS) time / bundled time",
+                    median(report, "epoch_system_pthread"), bundledEpoch, 3.0, true));
+        }
+        if (hasOpenmp) {
+            report.put("epoch_speedup_openmp_machine", target(console,
+                    "epoch, before (system OpenMP OpenBLAS) time / bundled time", median(report, "epoch_system_openmp_before"),
+                    bundledEpoch, 3.0, true));
+            report.put("epoch_openmp_over_pthread", target(console, "epoch, OpenMP system build / pthread system build",
+                    median(report, "epoch_bundled_system_openmp"), bundledEpoch, 1.10, false));
         }
         return report;
     }

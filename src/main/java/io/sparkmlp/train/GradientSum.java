@@ -19,6 +19,8 @@ public final class GradientSum implements Serializable {
     long correct;
     long maxComputeNanos;
     long maxFetchNanos;
+    /** A marker of a result left in the driver's JVM ({@link PartitionSums}, local master); carries nothing else. */
+    boolean handedOver;
 
     GradientSum(int partition, float[] gradient, double lossSum, long count, long correct, long fetchNanos,
                 long computeNanos) {
@@ -30,6 +32,13 @@ public final class GradientSum implements Serializable {
         this.correct = correct;
         this.maxFetchNanos = fetchNanos;
         this.maxComputeNanos = computeNanos;
+    }
+
+    /** The marker a task returns when it left its sum for partition {@code partition} in the driver's JVM. */
+    static GradientSum handedOver(int partition) {
+        GradientSum marker = new GradientSum(partition, null, 0, 0, 0, 0, 0);
+        marker.handedOver = true;
+        return marker;
     }
 
     /** Adds {@code other} into this one. Elementwise float addition is commutative, so only the tree shape fixes the result. */

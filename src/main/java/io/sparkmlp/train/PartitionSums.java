@@ -2,6 +2,10 @@ package io.sparkmlp.train;
 
 import java.io.Serializable;
 import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
@@ -25,10 +29,18 @@ import scala.runtime.BoxedUnit;
  * tree, so the driver receives {@code depth√P} of them instead of {@code P}; in local mode that tree
  * only added a shuffle stage per step (measured on 16 partitions: a second stage of 4 tasks writing
  * and reading 16 gradients through shuffle files every step).
+ *
+ * <p>Under a local master the tasks run in the driver's JVM, so their results are handed over by
+ * reference, as the weights are ({@link SharedWeights}): each task leaves its sum in a slot of this
+ * job and returns only a marker. Spark would otherwise serialise every 0.9 MB gradient twice in the
+ * task (Kryo, then Java around it) and read it back on the driver, every step.
  */
 final class PartitionSums {
 
     private static final ClassTag<GradientSum> RESULT_TAG = ClassTag$.MODULE$.apply(GradientSum.class);
+    /** The slots of the jobs whose results are handed over in this JVM, by job key. */
+    private static final Map<Long, AtomicReferenceArray<GradientSum>> HANDED_OVER = new ConcurrentHashMap<>();
+    private static final AtomicLong NEXT_KEY = new AtomicLong();
 
     private PartitionSums() {
     }
@@ -64,16 +76,27 @@ final class PartitionSums {
         }
         OrderedSum sums = new OrderedSum(partitions);
         RDD<Block> blocks = data.blocks().rdd();
+        long key = blocks.sparkContext().isLocal() ? NEXT_KEY.incrementAndGet() : 0;
+        AtomicReferenceArray<GradientSum> slots = key == 0 ? null : new AtomicReferenceArray<>(partitions);
+        if (slots != null) {
+            HANDED_OVER.put(key, slots);
+        }
         // the handler runs on the scheduler's thread, one result at a time
         scala.Function2<Object, GradientSum, BoxedUnit> handler = (partition, result) -> {
             long started = System.nanoTime();
-            sums.add(result);
+            sums.add(result.handedOver ? slots.get((Integer) partition) : result);
             if (mergeNanos != null) {
                 mergeNanos.add(System.nanoTime() - started);
             }
             return BoxedUnit.UNIT;
         };
-        blocks.sparkContext().runJob(blocks, new OnePartition(task), handler, RESULT_TAG);
+        try {
+            blocks.sparkContext().runJob(blocks, new OnePartition(task, key), handler, RESULT_TAG);
+        } finally {
+            if (slots != null) {
+                HANDED_OVER.remove(key);
+            }
+        }
         return sums.total();
     }
 
@@ -94,16 +117,29 @@ final class PartitionSums {
         private static final long serialVersionUID = 1L;
 
         private final Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task;
+        /** Non-zero: leave the result in this job's slot in this JVM (a local master) and return a marker. */
+        private final long handOverKey;
 
-        OnePartition(Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task) {
+        OnePartition(Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task, long handOverKey) {
             this.task = task;
+            this.handOverKey = handOverKey;
         }
 
         @Override
         public GradientSum apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
             try {
                 Iterator<GradientSum> results = task.call(context.partitionId(), CollectionConverters.asJava(blocks));
-                return results.next();
+                GradientSum result = results.next();
+                if (handOverKey == 0) {
+                    return result;
+                }
+                AtomicReferenceArray<GradientSum> slots = HANDED_OVER.get(handOverKey);
+                if (slots == null) {
+                    throw new IllegalStateException("job " + handOverKey + " hands its results over in the driver's JVM,"
+                            + " but this task runs elsewhere or after the job ended");
+                }
+                slots.set(context.partitionId(), result);
+                return GradientSum.handedOver(context.partitionId());
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {

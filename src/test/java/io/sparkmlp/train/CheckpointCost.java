@@ -11,8 +11,9 @@ import org.apache.hadoop.conf.Configuration;
  * Prints what one checkpoint of the default 784-256-128-10 network costs: bytes on disk and the
  * seconds to take the snapshot, write it atomically and prune, on the local file system, with and
  * without best weights (early stopping keeps a third array). Not a test: timings are printed, not
- * asserted. Run: {@code java -cp target/test-classes:target/classes:$(cat target/classpath.txt)
- * io.sparkmlp.train.CheckpointCost [folder]}.
+ * asserted. Run: {@code submit/bench-checkpoint}, or {@code java -cp target/test-classes:target/classes:$(cat
+ * target/classpath.txt) io.sparkmlp.train.CheckpointCost [folder [results folder]]}; with a results folder it
+ * writes {@code <date>-<machine>-checkpoint.json} there.
  */
 public final class CheckpointCost {
 
@@ -24,6 +25,11 @@ public final class CheckpointCost {
         TrainingParams params = new TrainingParams(); // 784-256-128-10, the defaults
         Configuration conf = new Configuration();
         Network network = new Network(params.layout(), params.activation());
+        java.util.Map<String, Object> report = new java.util.LinkedHashMap<>();
+        report.put("layers", params.layout().toString());
+        report.put("parameters", params.layout().numParameters());
+        report.put("file_system", "local, " + folder);
+        java.util.List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
         for (int patience : new int[] {0, 3}) {
             TrainingParams p = new TrainingParams().patience(patience).validationFraction(patience > 0 ? 0.1 : 0);
             TrainingState state = TrainingState.start(p, new DataFingerprint(54000, 2, 1, 6000, 2, 2, 1f, 0f), 422,
@@ -53,6 +59,18 @@ public final class CheckpointCost {
                     params.layout().numParameters(), patience > 0 ? "with best weights" : "weights and velocity",
                     bytes, steady[steady.length / 2] / 1e6, steady[steady.length * 9 / 10] / 1e6, nanos[0] / 1e6, rounds,
                     folder);
+            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("contents", patience > 0 ? "weights, velocity and best weights" : "weights and velocity");
+            row.put("bytes", bytes);
+            row.put("median_ms", steady[steady.length / 2] / 1e6);
+            row.put("p90_ms", steady[steady.length * 9 / 10] / 1e6);
+            row.put("first_ms", nanos[0] / 1e6);
+            row.put("timed_writes", steady.length);
+            rows.add(row);
+        }
+        report.put("checkpoints", rows);
+        if (args.length > 1) {
+            System.out.println("wrote " + io.sparkmlp.bench.BenchResults.write(Path.of(args[1]), "checkpoint", report));
         }
     }
 }
