@@ -49,9 +49,10 @@ final class PartitionSums {
     static GradientSum sum(PackedData data, Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task, int depth,
                            LongAdder mergeNanos, boolean tree) {
         int partitions = data.numPartitions();
+        Function2<Integer, Iterator<Block>, Iterator<GradientSum>> checked = data.checkingRows(task);
         if (tree) {
             return data.blocks()
-                    .mapPartitionsWithIndex(task, true)
+                    .mapPartitionsWithIndex(checked, true)
                     .treeAggregate(new OrderedSum(partitions), OrderedSum::add, (a, b) -> {
                         long started = System.nanoTime();
                         OrderedSum merged = a.merge(b);
@@ -73,7 +74,7 @@ final class PartitionSums {
             }
             return BoxedUnit.UNIT;
         };
-        blocks.sparkContext().runJob(blocks, new OnePartition(task), handler, RESULT_TAG);
+        blocks.sparkContext().runJob(blocks, new OnePartition(checked), handler, RESULT_TAG);
         return sums.total();
     }
 
