@@ -37,7 +37,10 @@ import org.junit.jupiter.api.TestInstance;
  * A real standalone cluster on loopback, through the scripts a user runs: submit/cluster-up 2,
  * submit/submit in client mode on Fashion-MNIST, submit/cluster-down. While the job runs, a
  * sampler records the JVMs of the master, the workers, their executors and the driver, and what
- * each of them listens on; the application's event log says which executor ran each task.
+ * each of them listens on; the application's event log says which executor ran each task. On the
+ * same cluster, the faults: the same command with one executor JVM killed mid-run, and a run whose
+ * driver JVM is killed after its first checkpoint, then resumed; both must end with the clean
+ * run's weights, bit for bit.
  * Runs in Maven's integration-test phase (Failsafe), after the application jar is packaged.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
