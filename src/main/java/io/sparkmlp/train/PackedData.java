@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.ml.attribute.Attribute;
 import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.attribute.NominalAttribute;
@@ -226,10 +227,13 @@ public final class PackedData {
             trainRows[p] = partitionRows[p] - validationRows[p];
         }
         long[] starts = partitionStarts.clone();
+        long[] packed = partitionRows.clone();
         JavaRDD<Block> train = blocks.mapPartitionsWithIndex(
-                (p, it) -> select(it, seed, starts[p], fraction, false), true).persist(StorageLevel.MEMORY_AND_DISK());
+                (p, it) -> select(it, p, packed[p], seed, starts[p], fraction, false), true)
+                .persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<Block> validation = blocks.mapPartitionsWithIndex(
-                (p, it) -> select(it, seed, starts[p], fraction, true), true).persist(StorageLevel.MEMORY_AND_DISK());
+                (p, it) -> select(it, p, packed[p], seed, starts[p], fraction, true), true)
+                .persist(StorageLevel.MEMORY_AND_DISK());
         if (blocks.context().isLocal()) {
             // a reliable checkpoint of the blocks already keeps these lineages short
             train.rdd().localCheckpoint();
@@ -248,8 +252,9 @@ public final class PackedData {
         return result;
     }
 
-    private static Iterator<Block> select(Iterator<Block> it, long seed, long start, double fraction, boolean validation) {
-        Block block = it.next();
+    private static Iterator<Block> select(Iterator<Block> it, int partition, long packedRows, long seed, long start,
+                                          double fraction, boolean validation) {
+        Block block = checkRows(partition, it.next(), packedRows);
         boolean[] keep = new boolean[block.rows()];
         for (int r = 0; r < keep.length; r++) {
             keep[r] = isValidationRow(seed, start + r, fraction) == validation;
@@ -274,6 +279,60 @@ public final class PackedData {
 
     JavaRDD<Block> blocks() {
         return blocks;
+    }
+
+    /**
+     * {@code task} reading each partition's block only after {@link #checkRows} has checked it: on a
+     * cluster a lost executor's blocks are rebuilt from their lineage, and a rebuilt block must hold
+     * the rows that packing counted, or every global row index after it would be shifted.
+     */
+    <T> Function2<Integer, Iterator<Block>, Iterator<T>> checkingRows(Function2<Integer, Iterator<Block>, Iterator<T>> task) {
+        return new RowCheckedTask<>(task, partitionRows.clone());
+    }
+
+    /** A partition task that gets its blocks through {@link #checkRows}. */
+    private static final class RowCheckedTask<T> implements Function2<Integer, Iterator<Block>, Iterator<T>> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final Function2<Integer, Iterator<Block>, Iterator<T>> task;
+        private final long[] packedRows;
+
+        RowCheckedTask(Function2<Integer, Iterator<Block>, Iterator<T>> task, long[] packedRows) {
+            this.task = task;
+            this.packedRows = packedRows;
+        }
+
+        @Override
+        public Iterator<T> call(Integer partition, Iterator<Block> blocksIn) throws Exception {
+            long expected = packedRows[partition];
+            return task.call(partition, new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return blocksIn.hasNext();
+                }
+
+                @Override
+                public Block next() {
+                    return checkRows(partition, blocksIn.next(), expected);
+                }
+            });
+        }
+    }
+
+    /**
+     * Returns {@code block} when it has the {@code packedRows} rows that packing counted in
+     * {@code partition}; otherwise fails, naming the partition and both counts (a rebuilt block
+     * with other rows means the input changed or is read non-deterministically).
+     */
+    static Block checkRows(int partition, Block block, long packedRows) {
+        if (block.rows() != packedRows) {
+            throw new IllegalStateException("partition " + partition + "'s block has " + block.rows()
+                    + " rows but had " + packedRows + " when the data was packed: a block rebuilt after a lost"
+                    + " executor must hold the same rows (did the input change, or is it read in a"
+                    + " non-deterministic order?); training on it would shift every later row's index");
+        }
+        return block;
     }
 
     long[] partitionStarts() {

@@ -61,9 +61,10 @@ final class PartitionSums {
     static GradientSum sum(PackedData data, Function2<Integer, Iterator<Block>, Iterator<GradientSum>> task, int depth,
                            LongAdder mergeNanos, boolean tree) {
         int partitions = data.numPartitions();
+        Function2<Integer, Iterator<Block>, Iterator<GradientSum>> checked = data.checkingRows(task);
         if (tree) {
             return data.blocks()
-                    .mapPartitionsWithIndex(task, true)
+                    .mapPartitionsWithIndex(checked, true)
                     .treeAggregate(new OrderedSum(partitions), OrderedSum::add, (a, b) -> {
                         long started = System.nanoTime();
                         OrderedSum merged = a.merge(b);
@@ -91,7 +92,7 @@ final class PartitionSums {
             return BoxedUnit.UNIT;
         };
         try {
-            blocks.sparkContext().runJob(blocks, new OnePartition(task, key), handler, RESULT_TAG);
+            blocks.sparkContext().runJob(blocks, new OnePartition(checked, key), handler, RESULT_TAG);
         } finally {
             if (slots != null) {
                 HANDED_OVER.remove(key);

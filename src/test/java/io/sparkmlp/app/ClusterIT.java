@@ -37,7 +37,10 @@ import org.junit.jupiter.api.TestInstance;
  * A real standalone cluster on loopback, through the scripts a user runs: submit/cluster-up 2,
  * submit/submit in client mode on Fashion-MNIST, submit/cluster-down. While the job runs, a
  * sampler records the JVMs of the master, the workers, their executors and the driver, and what
- * each of them listens on; the application's event log says which executor ran each task.
+ * each of them listens on; the application's event log says which executor ran each task. On the
+ * same cluster, the faults: the same command with one executor JVM killed mid-run, and a run whose
+ * driver JVM is killed after its first checkpoint, then resumed; both must end with the clean
+ * run's weights, bit for bit.
  * Runs in Maven's integration-test phase (Failsafe), after the application jar is packaged.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -62,10 +65,30 @@ class ClusterIT {
     private double submitSeconds;
     private final Map<Long, String> commandLines = new ConcurrentHashMap<>();
     private final Set<Long> clusterPids = ConcurrentHashMap.newKeySet();
+    /** Executor and driver JVMs of every submission (the leftover and loopback checks cover them all). */
     private final Set<Long> executorPids = ConcurrentHashMap.newKeySet();
-    private final Map<String, Long> executorPidById = new ConcurrentHashMap<>();
-    private final Map<Long, Long> executorWorker = new ConcurrentHashMap<>();
     private final Set<Long> driverPids = ConcurrentHashMap.newKeySet();
+    /** The JVMs of each submission: the clean run, the executor-loss run, the driver-loss run and its resumption. */
+    private final Jvms clean = new Jvms();
+    private final Jvms executorLoss = new Jvms();
+    private final Jvms driverLoss = new Jvms();
+    private final Jvms resumed = new Jvms();
+
+    private final Path lossEvents = work.resolve("events-executor-loss");
+    private final Path checkpoints = work.resolve("driver-loss-checkpoints");
+    private int executorLossExit = -1;
+    private double executorLossSeconds;
+    private volatile String killedExecutorId;
+    private volatile long killedExecutorPid = -1;
+    private int driverLossExit = -1;
+    private volatile long killedDriverPid = -1;
+    private volatile List<String> checkpointsAtKill = List.of();
+    private boolean modelAfterDriverKill;
+    /** Seconds from the driver's death until its executors were gone; -1 if they outlived the wait. */
+    private double executorsGoneSeconds = -1;
+    private int resumedExit = -1;
+    private double driverLossSeconds;
+    private double resumedSeconds;
     /** "pid address" for every listening TCP socket of the JVMs we started. */
     private final Set<String> listeners = ConcurrentHashMap.newKeySet();
     private volatile int samples;
@@ -88,19 +111,11 @@ class ClusterIT {
             }
             masterPid = Long.parseLong(Files.readString(clusterDir.resolve("master.pid")).trim());
             long submitStart = System.nanoTime();
-            submitExit = runSampled(List.of("submit/submit", "--master", "spark://127.0.0.1:" + MASTER_PORT,
-                    "--deploy-mode", "client",
-                    "--conf", "spark.eventLog.enabled=true",
-                    "--conf", "spark.eventLog.dir=file:" + events,
-                    // one plain JSON file, so that the test can read it
-                    "--conf", "spark.eventLog.compress=false",
-                    "--conf", "spark.eventLog.rolling.enabled=false",
-                    // both executors registered before the first job, so that both get partitions
-                    "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
-                    "--preset", PRESET, "--partitions", String.valueOf(PARTITIONS),
-                    "--out", work.resolve("cluster-run").toString()), work.resolve("submit-cluster.log"));
+            submitExit = runSampled(submitCommand("cluster-run", events), work.resolve("submit-cluster.log"), clean, null);
             submitSeconds = (System.nanoTime() - submitStart) / 1e9;
             System.out.printf("ClusterIT: cluster submission took %.1f s (%d samples)%n", submitSeconds, samples);
+            loseAnExecutor();
+            loseTheDriverAndResume();
         } finally {
             long down = System.nanoTime();
             run(List.of("submit/cluster-down"), work.resolve("cluster-down.log"), 2);
@@ -112,6 +127,173 @@ class ClusterIT {
     void clusterDownAgain() throws Exception {
         // does nothing when the cluster is already down; here for a failure between up and down
         run(List.of("submit/cluster-down"), work.resolve("cluster-down-again.log"), 2);
+    }
+
+    /** submit/submit in client mode to the test cluster, the preset and partitions of every run here. */
+    private List<String> submitCommand(String out, Path eventLog, String... extra) {
+        List<String> command = new ArrayList<>(List.of("submit/submit", "--master", "spark://127.0.0.1:" + MASTER_PORT,
+                "--deploy-mode", "client",
+                // both executors registered before the first job, so that both get partitions
+                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0"));
+        if (eventLog != null) {
+            command.addAll(List.of("--conf", "spark.eventLog.enabled=true",
+                    "--conf", "spark.eventLog.dir=file:" + eventLog,
+                    // one plain JSON file, so that the test can read it
+                    "--conf", "spark.eventLog.compress=false",
+                    "--conf", "spark.eventLog.rolling.enabled=false"));
+        }
+        command.addAll(List.of("--preset", PRESET, "--partitions", String.valueOf(PARTITIONS),
+                "--out", work.resolve(out).toString()));
+        command.addAll(List.of(extra));
+        return command;
+    }
+
+    /**
+     * Point 5: the clean run's command again; once the driver has printed the first epoch, one
+     * executor JVM gets SIGKILL. The master starts a new executor on the freed worker and the lost
+     * partition's blocks are rebuilt from their lineage (no checkpoint directory on the context).
+     */
+    private void loseAnExecutor() throws Exception {
+        Files.createDirectories(lossEvents);
+        Path log = work.resolve("submit-executor-loss.log");
+        long start = System.nanoTime();
+        executorLossExit = runSampled(submitCommand("executor-loss", lossEvents), log, executorLoss, () -> {
+            if (killedExecutorId == null && Files.readString(log).contains("epoch 1/")) {
+                Map.Entry<String, Long> victim = new TreeMap<>(executorLoss.executorById).firstEntry();
+                if (victim != null && ProcessHandle.of(victim.getValue()).map(ProcessHandle::destroyForcibly).orElse(false)) {
+                    killedExecutorId = victim.getKey();
+                    killedExecutorPid = victim.getValue();
+                    System.out.printf("ClusterIT: SIGKILL to executor %s (pid %d) after epoch 1%n", killedExecutorId,
+                            killedExecutorPid);
+                }
+            }
+        });
+        executorLossSeconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("ClusterIT: the executor-loss run took %.1f s (the clean run %.1f s)%n", executorLossSeconds,
+                submitSeconds);
+    }
+
+    /**
+     * Point 6: a run with checkpoints whose driver JVM (SparkSubmit, not the scripts) gets SIGKILL
+     * once the first checkpoint exists; then the same command with --resume.
+     */
+    private void loseTheDriverAndResume() throws Exception {
+        String[] checkpointing = {"--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "150"};
+        Path out = work.resolve("driver-loss");
+        long start = System.nanoTime();
+        driverLossExit = runSampled(submitCommand("driver-loss", null, checkpointing), work.resolve("submit-driver-loss.log"),
+                driverLoss, () -> {
+                    List<String> written = checkpointNames();
+                    if (killedDriverPid < 0 && !written.isEmpty() && driverLoss.drivers.size() == 1) {
+                        long pid = driverLoss.drivers.iterator().next();
+                        if (ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false)) {
+                            killedDriverPid = pid;
+                            checkpointsAtKill = written;
+                            System.out.printf("ClusterIT: SIGKILL to the driver (pid %d) after checkpoints %s%n", pid, written);
+                        }
+                    }
+                });
+        driverLossSeconds = (System.nanoTime() - start) / 1e9;
+        modelAfterDriverKill = Files.exists(out.resolve("model"));
+        long killed = System.nanoTime();
+        long deadline = killed + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (driverLoss.executors.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))) {
+                executorsGoneSeconds = (System.nanoTime() - killed) / 1e9;
+                break;
+            }
+            Thread.sleep(200);
+        }
+        System.out.printf("ClusterIT: driver-loss run ended after %.1f s with %d; its executors gone %.1f s later%n",
+                driverLossSeconds, driverLossExit, executorsGoneSeconds);
+        start = System.nanoTime();
+        List<String> resume = new ArrayList<>(List.of(checkpointing));
+        resume.add("--resume");
+        resumedExit = runSampled(submitCommand("driver-loss", null, resume.toArray(String[]::new)),
+                work.resolve("submit-resumed.log"), resumed, null);
+        resumedSeconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("ClusterIT: the resumed run took %.1f s%n", resumedSeconds);
+    }
+
+    private List<String> checkpointNames() throws IOException {
+        if (!Files.isDirectory(checkpoints)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(checkpoints)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("checkpoint-") && n.endsWith(".ckpt"))
+                    .sorted().toList();
+        }
+    }
+
+    @Test
+    void anExecutorKilledMidRunIsReplacedAndTheRunEndsWithTheCleanRunsWeightsBitForBit() throws Exception {
+        assertNotNull(killedExecutorId, "no executor was killed: the run printed no first epoch; see "
+                + work.resolve("submit-executor-loss.log"));
+        assertEquals(0, executorLossExit, "the executor-loss run failed: see " + work.resolve("submit-executor-loss.log"));
+        assertFalse(ProcessHandle.of(killedExecutorPid).map(ProcessHandle::isAlive).orElse(false),
+                "the killed executor " + killedExecutorPid + " is alive");
+        Set<String> removed = new TreeSet<>();
+        for (JsonNode event : events(lossEvents, "SparkListenerExecutorRemoved")) {
+            removed.add(event.path("Executor ID").asText());
+        }
+        assertTrue(removed.contains(killedExecutorId), "the event log removed executors " + removed + ", not " + killedExecutorId);
+        Map<String, Integer> tasksByExecutor = new TreeMap<>();
+        for (JsonNode end : events(lossEvents, "SparkListenerTaskEnd")) {
+            tasksByExecutor.merge(end.path("Task Info").path("Executor ID").asText(), 1, Integer::sum);
+        }
+        // the replacement (a new executor id) ran tasks after the loss
+        Set<String> replacements = new TreeSet<>(tasksByExecutor.keySet());
+        replacements.removeAll(Set.of("0", "1", "driver"));
+        assertFalse(replacements.isEmpty(), "no new executor ran tasks; tasks per executor " + tasksByExecutor);
+        for (JsonNode end : events(lossEvents, "SparkListenerJobEnd")) {
+            assertEquals("JobSucceeded", end.path("Job Result").path("Result").asText(), "job " + end.path("Job ID"));
+        }
+        System.out.println("ClusterIT: executor-loss run, tasks per executor " + tasksByExecutor + ", removed " + removed);
+        // the IDX source and the packing are deterministic: the rebuilt block is the lost one, row for row
+        assertBitIdentical("cluster-run", "executor-loss");
+    }
+
+    @Test
+    void aDriverKilledMidRunTakesItsExecutorsAlongAndTheResumedRunEndsWithTheUninterruptedRunsWeights() throws Exception {
+        assertTrue(killedDriverPid > 0, "the driver was not killed: no checkpoint appeared; see "
+                + work.resolve("submit-driver-loss.log"));
+        assertEquals(137, driverLossExit, "submit/submit's status after SIGKILL to its driver; see "
+                + work.resolve("submit-driver-loss.log"));
+        assertFalse(modelAfterDriverKill, "the run wrote its model before the driver was killed");
+        assertEquals(2, driverLoss.executors.size(), "the killed driver's executors: " + driverLoss.executors);
+        assertTrue(executorsGoneSeconds >= 0, "the killed driver's executors " + driverLoss.executors
+                + " still ran 60 s after it");
+        assertEquals(0, resumedExit, "the resumed run failed: see " + work.resolve("submit-resumed.log"));
+        // it went on from a checkpoint written before the kill, or one as late (names sort by epoch, step)
+        Matcher from = RESUMED_FROM.matcher(Files.readString(work.resolve("submit-resumed.log")));
+        assertTrue(from.find(), "the resumed run names no checkpoint it resumes from: see " + work.resolve("submit-resumed.log"));
+        String lastBeforeKill = checkpointsAtKill.get(checkpointsAtKill.size() - 1);
+        assertTrue(from.group(1).compareTo(lastBeforeKill) >= 0, "resumed from " + from.group(1) + ", but "
+                + lastBeforeKill + " was written before the kill");
+        System.out.println("ClusterIT: the driver was killed after " + checkpointsAtKill + "; resumed from " + from.group(1));
+        assertBitIdentical("cluster-run", "driver-loss");
+    }
+
+    private static final Pattern RESUMED_FROM = Pattern.compile("resuming from \\S*(checkpoint-\\d+-\\d+\\.ckpt)");
+
+    private void assertBitIdentical(String expectedRun, String run) throws IOException {
+        float[] expected = weights(expectedRun);
+        float[] actual = weights(run);
+        assertEquals(expected.length, actual.length, "parameter count");
+        int differing = 0;
+        double maxDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                differing++;
+                maxDiff = Math.max(maxDiff, Math.abs((double) expected[i] - actual[i]));
+            }
+        }
+        System.out.printf("ClusterIT: %d of %d weights differ between %s and %s, max abs difference %s%n",
+                differing, expected.length, expectedRun, run, maxDiff);
+        assertEquals(0, differing, "weights of " + run + " differ from " + expectedRun + ": " + differing + " of "
+                + expected.length + ", max abs difference " + maxDiff);
+        assertEquals(summary(expectedRun).get("test_accuracy").asDouble(), summary(run).get("test_accuracy").asDouble(),
+                "test accuracy, " + expectedRun + " vs " + run);
     }
 
     @Test
@@ -135,20 +317,20 @@ class ClusterIT {
         }
         assertFalse(tasksByExecutor.containsKey("driver"), "tasks ran in the driver: " + tasksByExecutor);
         assertEquals(2, tasksByExecutor.size(), "tasks per executor: " + tasksByExecutor);
-        assertEquals(1, driverPids.size(), "driver JVMs seen: " + driverPids);
+        assertEquals(1, clean.drivers.size(), "driver JVMs seen: " + clean.drivers);
         Set<Long> jvms = new TreeSet<>();
         Set<Long> workers = new TreeSet<>();
         for (String id : tasksByExecutor.keySet()) {
-            Long pid = executorPidById.get(id);
-            assertNotNull(pid, "no executor JVM with --executor-id " + id + " was seen under a worker; seen: " + executorPidById);
-            assertFalse(driverPids.contains(pid), "executor " + id + " is the driver's JVM " + pid);
+            Long pid = clean.executorById.get(id);
+            assertNotNull(pid, "no executor JVM with --executor-id " + id + " was seen under a worker; seen: " + clean.executorById);
+            assertFalse(clean.drivers.contains(pid), "executor " + id + " is the driver's JVM " + pid);
             jvms.add(pid);
-            workers.add(executorWorker.get(pid));
+            workers.add(clean.executorWorker.get(pid));
         }
         assertEquals(2, jvms.size(), "executor JVMs that ran tasks: " + jvms);
         assertEquals(2, workers.size(), "workers whose executors ran tasks: " + workers);
-        System.out.println("ClusterIT: tasks per executor " + tasksByExecutor + ", executor JVMs " + executorPidById
-                + ", driver JVM " + driverPids);
+        System.out.println("ClusterIT: tasks per executor " + tasksByExecutor + ", executor JVMs " + clean.executorById
+                + ", driver JVM " + clean.drivers);
     }
 
     @Test
@@ -207,7 +389,7 @@ class ClusterIT {
         assertEquals(ours, listening, "JVMs seen listening vs JVMs started");
         assertTrue(listeners.contains(masterPid + " 127.0.0.1:" + MASTER_PORT),
                 "the master (pid " + masterPid + ") was not seen on 127.0.0.1:" + MASTER_PORT + ": " + listeners);
-        assertTrue(listeners.contains(driverPids.iterator().next() + " 127.0.0.1:" + DRIVER_PORT),
+        assertTrue(listeners.contains(clean.drivers.iterator().next() + " 127.0.0.1:" + DRIVER_PORT),
                 "the driver was not seen on its pinned port 127.0.0.1:" + DRIVER_PORT + ": " + listeners);
     }
 
@@ -216,7 +398,8 @@ class ClusterIT {
         Set<Long> all = new TreeSet<>(clusterPids);
         all.addAll(executorPids);
         all.addAll(driverPids);
-        assertTrue(all.size() >= 6, "master, 2 workers, 2 executors and a driver expected; seen " + all);
+        // master, 2 workers; per submission 2 executors and a driver; the executor-loss run's replacement
+        assertTrue(all.size() >= 3 + 4 * 3 + 1, "master, 2 workers, 4 drivers and 9 executors expected; seen " + all);
         List<String> alive = new ArrayList<>();
         for (long pid : all) {
             ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
@@ -259,13 +442,20 @@ class ClusterIT {
         return p.exitValue();
     }
 
-    /** Runs a script while sampling, twice a second, the JVMs it and the cluster run and their listening sockets. */
-    private int runSampled(List<String> command, Path log) throws Exception {
+    /**
+     * Runs a script while sampling, twice a second, the JVMs it and the cluster run (into {@code jvms})
+     * and their listening sockets; {@code afterSample}, when given, runs after each sample.
+     */
+    private int runSampled(List<String> command, Path log, Jvms jvms, SampleAction afterSample) throws Exception {
         Process p = process(command, log).start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(RUN_MINUTES);
         try {
             while (!p.waitFor(500, TimeUnit.MILLISECONDS)) {
-                sample(p);
-                if (samples > RUN_MINUTES * 120) {
+                sample(p, jvms);
+                if (afterSample != null) {
+                    afterSample.run();
+                }
+                if (System.nanoTime() > deadline) {
                     fail(String.join(" ", command) + " did not finish within " + RUN_MINUTES + " min: see " + log);
                 }
             }
@@ -275,6 +465,19 @@ class ClusterIT {
         }
     }
 
+    @FunctionalInterface
+    private interface SampleAction {
+        void run() throws Exception;
+    }
+
+    /** The executor and driver JVMs that one submission started. */
+    private static final class Jvms {
+        final Set<Long> executors = ConcurrentHashMap.newKeySet();
+        final Map<String, Long> executorById = new ConcurrentHashMap<>();
+        final Map<Long, Long> executorWorker = new ConcurrentHashMap<>();
+        final Set<Long> drivers = ConcurrentHashMap.newKeySet();
+    }
+
     private static void kill(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
@@ -282,7 +485,7 @@ class ClusterIT {
 
     private static final Pattern EXECUTOR_ID = Pattern.compile("--executor-id (\\S+)");
 
-    private void sample(Process submit) throws IOException, InterruptedException {
+    private void sample(Process submit, Jvms jvms) throws IOException, InterruptedException {
         for (long pid : clusterPids) {
             commandLines.computeIfAbsent(pid, ClusterIT::commandLine);
             ProcessHandle.of(pid).ifPresent(worker -> worker.descendants().forEach(child -> {
@@ -290,10 +493,11 @@ class ClusterIT {
                 if (isJava(cmd) && cmd.contains("CoarseGrainedExecutorBackend")) {
                     commandLines.put(child.pid(), cmd);
                     executorPids.add(child.pid());
-                    executorWorker.put(child.pid(), pid);
+                    jvms.executors.add(child.pid());
+                    jvms.executorWorker.put(child.pid(), pid);
                     Matcher m = EXECUTOR_ID.matcher(cmd);
                     if (m.find()) {
-                        executorPidById.put(m.group(1), child.pid());
+                        jvms.executorById.put(m.group(1), child.pid());
                     }
                 }
             }));
@@ -304,6 +508,7 @@ class ClusterIT {
             if (isJava(cmd) && cmd.contains(" org.apache.spark.deploy.SparkSubmit ") && !cmd.contains("launcher.Main")) {
                 commandLines.put(child.pid(), cmd);
                 driverPids.add(child.pid());
+                jvms.drivers.add(child.pid());
             }
         });
         Set<Long> ours = new TreeSet<>(clusterPids);
@@ -362,6 +567,10 @@ class ClusterIT {
     }
 
     private List<JsonNode> events(String type) throws IOException {
+        return events(events, type);
+    }
+
+    private List<JsonNode> events(Path events, String type) throws IOException {
         List<Path> logs;
         try (Stream<Path> files = Files.list(events)) {
             logs = files.filter(Files::isRegularFile).toList();
