@@ -47,7 +47,7 @@ class TrainAppBadInputTest {
         "learning-rate|0|--learning-rate 0: learning rate must be finite and > 0, got 0.0",
         "learning-rate|NaN|--learning-rate NaN: learning rate must be finite and > 0, got NaN",
         "learning-rate|Infinity|--learning-rate Infinity: learning rate must be finite and > 0, got Infinity",
-        "lr-schedule|linear|--lr-schedule linear: unknown learning-rate schedule 'linear'; expected constant, step or cosine",
+        "lr-schedule|linear|--lr-schedule linear: learning-rate schedule must be one of constant, step, cosine, got linear",
         "lr-step-epochs|0|--lr-step-epochs 0: schedule step epochs must be >= 1, got 0",
         "lr-gamma|1.5|--lr-gamma 1.5: schedule decay factor gamma must be in (0, 1], got 1.5",
         "lr-min-fraction|1|--lr-min-fraction 1: schedule minimum learning-rate fraction must be in [0, 1), got 1.0",
@@ -58,7 +58,7 @@ class TrainAppBadInputTest {
         "weight-decay|-0.01|--weight-decay -0.01: weight decay must be finite and >= 0, got -0.01",
         "standardize|2|--standardize needs true or false, got '2'",
         "validation-fraction|1|--validation-fraction 1: validation fraction must be in [0, 1), got 1.0",
-        "patience|-1|--patience -1: patience must be >= 0 epochs, got -1",
+        "patience|-1|--patience -1: patience must be >= 0, got -1",
         "seed|one|--seed needs an integer, got 'one'",
         "partitions|-1|--partitions -1: partitions must be >= 0 (0 keeps the data's own), got -1",
         "aggregation-depth|0|--aggregation-depth 0: aggregation depth must be >= 1, got 0"})

@@ -184,7 +184,7 @@ class MlpClassifierBadInputTest {
                 Arguments.of("lrGamma", (Consumer<MlpClassifier>) c -> c.setLrGamma(0), "lrGamma must be in (0, 1], got 0.0"),
                 Arguments.of("lrMinFraction", (Consumer<MlpClassifier>) c -> c.setLrMinFraction(1), "lrMinFraction must be in [0, 1), got 1.0"),
                 Arguments.of("warmupEpochs", (Consumer<MlpClassifier>) c -> c.setWarmupEpochs(-1), "warmupEpochs must be finite and >= 0, got -1.0"),
-                Arguments.of("referenceBatchSize", (Consumer<MlpClassifier>) c -> c.setReferenceBatchSize(-1), "referenceBatchSize must be >= 0, got -1"),
+                Arguments.of("referenceBatchSize", (Consumer<MlpClassifier>) c -> c.setReferenceBatchSize(-1), "referenceBatchSize must be >= 0 (0: no scaling), got -1"),
                 Arguments.of("momentum", (Consumer<MlpClassifier>) c -> c.setMomentum(-0.1), "momentum must be in [0, 1), got -0.1"),
                 Arguments.of("momentum", (Consumer<MlpClassifier>) c -> c.setMomentum(Double.NaN), "momentum must be in [0, 1), got NaN"),
                 Arguments.of("weightDecay", (Consumer<MlpClassifier>) c -> c.setWeightDecay(-1e-4), "weightDecay must be finite and >= 0, got -1.0E-4"),
