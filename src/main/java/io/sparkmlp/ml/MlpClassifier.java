@@ -36,6 +36,11 @@ import org.apache.spark.sql.types.StructField;
  * 0..k-1) and a Vector features column; {@code fit} is a fixed sequence: check the Params, split off
  * validation rows, train with {@link Trainer}, wrap the model.
  *
+ * <p>The hyper-parameters' Params are built from the table in {@link HyperParameters} (name, doc,
+ * default, a validator that names the value and the limit); the typed setters and getters below
+ * delegate to {@link #set(HyperParameter, Object)} and {@link #get(HyperParameter)}, which serve any
+ * hyper-parameter of the table.
+ *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
  * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}) are separate

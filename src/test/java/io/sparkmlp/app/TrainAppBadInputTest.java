@@ -36,9 +36,9 @@ class TrainAppBadInputTest {
 
     @ParameterizedTest(name = "--{0} {1}")
     @CsvSource(delimiter = '|', value = {
-        "layers|16,0,4|--layers 16,0,4: layer 1 has size 0; every layer needs at least one unit",
-        "layers|16|--layers 16: a network needs at least an input and an output layer",
-        "layers|16,8,1|--layers 16,8,1: the output layer has 1 unit; a classifier needs at least 2 classes",
+        "layers|16,0,4|--layers 16,0,4: layers must be at least 2 sizes, each >= 1, the last >= 2, got [16, 0, 4]: layer 1 has size 0; every layer needs at least one unit",
+        "layers|16|--layers 16: layers must be at least 2 sizes, each >= 1, the last >= 2, got [16]: a network needs at least an input and an output layer",
+        "layers|16,8,1|--layers 16,8,1: layers must be at least 2 sizes, each >= 1, the last >= 2, got [16, 8, 1]: the output layer has 1 unit; a classifier needs at least 2 classes",
         "activation|gelu|--activation gelu: ",
         "init|xavier|--init xavier: ",
         "epochs|0|--epochs 0: epochs must be >= 1, got 0",
