@@ -194,6 +194,17 @@ class MlpClassifierBadInputTest {
                 Arguments.of("aggregationDepth", (Consumer<MlpClassifier>) c -> c.setAggregationDepth(0), "aggregationDepth must be >= 1, got 0"));
     }
 
+    @Test
+    void everyHyperParameterWithALimitHasABadValueAbove() {
+        // nesterov and standardize are booleans, every long is a seed: no value of theirs is bad
+        java.util.Set<String> covered = badParams().map(a -> (String) a.get()[0]).collect(java.util.stream.Collectors.toSet());
+        for (io.sparkmlp.train.HyperParameter<?> h : io.sparkmlp.train.HyperParameters.ALL) {
+            if (!List.of("nesterov", "standardize", "seed").contains(h.name())) {
+                assertTrue(covered.contains(h.name()), h.name() + " has no bad value in badParams()");
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}: {2}")
     @MethodSource("badParams")
     void everyHyperParameterOutOfRangeIsRefusedWhenSet(String param, Consumer<MlpClassifier> set, String message) {
