@@ -1,103 +1,166 @@
 package io.sparkmlp.app;
 
-import io.sparkmlp.nn.Activation;
-import io.sparkmlp.nn.Initialization;
-import io.sparkmlp.nn.Layout;
 import io.sparkmlp.train.CheckpointParams;
 import io.sparkmlp.train.ClusterParams;
+import io.sparkmlp.train.HyperParameter;
+import io.sparkmlp.train.HyperParameters;
 import io.sparkmlp.train.TrainingParams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The training application's options. A preset file ({@code --preset conf/fashion-mnist.properties},
- * keys are option names without the dashes) is read first; options on the command line override it.
+ * The training application's options, parsed by picocli from a table: the hyper-parameters come from
+ * {@link HyperParameters}, the run settings (data, output, preset, cluster, checkpoints) are listed
+ * here, and {@code --help} and the README's option table ({@link OptionsTable}) are rendered from the
+ * same list. A preset file ({@code --preset conf/fashion-mnist.properties}, keys are option names
+ * without the dashes) is read first; options on the command line override it.
  */
 public final class TrainOptions {
 
     public static final String DEFAULT_DATA = "/usr/share/datasets/fashion-mnist";
+    static final String DEFAULT_OUT = "out/train";
 
-    static final String USAGE = String.join("\n",
-            "usage: submit/train [--master URL] [options]",
-            "",
-            "Trains a multilayer perceptron on MNIST-format IDX files with synchronous data-parallel SGD.",
-            "",
-            "  --data DIR                 folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,",
-            "                             t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each .gz or raw;",
-            "                             any Hadoop path). Default: " + DEFAULT_DATA,
-            "  --out DIR                  where the model and summary.json go (default: out/train)",
-            "  --preset FILE              a .properties file of these options (see conf/)",
-            "  --layers 784,256,128,10    layer sizes, input to output",
-            "  --activation NAME          relu, leaky_relu, tanh or sigmoid (default relu)",
-            "  --init NAME                he, glorot or lecun (default: he for ReLU, glorot otherwise)",
-            "  --epochs N                 (default 15)",
-            "  --batch-size N             global mini-batch, summed over partitions (default 128)",
-            "  --learning-rate X          (default 0.05)",
-            "  --lr-schedule NAME         constant, step or cosine (default cosine)",
-            "  --lr-step-epochs N         step schedule: epochs between decays (default 5)",
-            "  --lr-gamma X               step schedule: decay factor (default 0.5)",
-            "  --lr-min-fraction X        cosine schedule: final rate as a fraction of the first (default 0)",
-            "  --warmup-epochs X          linear warm-up of the rate over X epochs (default 0)",
-            "  --reference-batch-size N   linear scaling: the rate is for this batch, scaled by batch / N (0: off)",
-            "  --momentum X               in [0, 1) (default 0.9)",
-            "  --nesterov BOOL            Nesterov momentum (default false)",
-            "  --weight-decay X           L2 decay on the weights (default 0)",
-            "  --standardize BOOL         scale inputs by the training mean and std (default true)",
-            "  --validation-fraction X    share of training rows held out for validation (default 0)",
-            "  --patience N               early stopping after N epochs without a better validation loss (0: off)",
-            "  --seed N                   (default 1)",
-            "  --partitions N             partitions to train on (default: the session's default parallelism)",
-            "  --aggregation-depth N      treeAggregate depth (default 2)",
-            "  --checkpoint-dir DIR       write checkpoints into DIR (any Hadoop path; default: none)",
-            "  --checkpoint-every N       a checkpoint every N steps (default 0: only at epoch ends)",
-            "  --checkpoint-epoch-end B   a checkpoint at every epoch's end (default true)",
-            "  --checkpoint-keep K        keep the newest K checkpoints (default 3)",
-            "  --resume [PATH]            continue from the latest checkpoint in --checkpoint-dir, or from",
-            "                             PATH (a checkpoint file or folder); same options and data required",
-            "  --help                     this text");
+    /**
+     * One option: its name without dashes (also the preset key), the placeholder for its value, what it
+     * does, its default as shown, and the Estimator Param that sets the same (null: none).
+     */
+    record Option(String name, String label, String meaning, String defaultText, String param) {
+
+        /** {@code --name LABEL} as the README shows it. */
+        String synopsis() {
+            return name.equals("resume") ? "--resume [" + label + "]" : "--" + name + " " + label;
+        }
+    }
+
+    /** Every option, in the order of {@code --help}: run settings, hyper-parameters, cluster and checkpoint settings. */
+    static final List<Option> OPTIONS = options();
+
+    private static List<Option> options() {
+        ClusterParams cluster = new ClusterParams();
+        CheckpointParams checkpoint = new CheckpointParams();
+        List<Option> options = new ArrayList<>();
+        options.add(new Option("data", "DIR", "folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,"
+                + " t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each .gz or raw; any Hadoop path: file:, hdfs:, s3a:)",
+                DEFAULT_DATA, null));
+        options.add(new Option("out", "DIR", "where the model and summary.json go (any Hadoop path)", DEFAULT_OUT,
+                null));
+        options.add(new Option("preset", "FILE", "a .properties file of these options, keys without the dashes"
+                + " (see conf/); the command line overrides it", "none (submit/train: conf/fashion-mnist.properties)",
+                null));
+        for (HyperParameter<?> h : HyperParameters.ALL) {
+            options.add(new Option(h.option(), h.kind().label(), h.doc(), h.format(h.defaultValue()), h.name()));
+        }
+        options.add(new Option("partitions", "N", "cluster setting: partitions to train on; 0: the session's default"
+                + " parallelism", String.valueOf(cluster.partitions()), "numPartitions"));
+        options.add(new Option("aggregation-depth", "N", "cluster setting: depth of treeAggregate (>= 1)",
+                String.valueOf(cluster.aggregationDepth()), "aggregationDepth"));
+        options.add(new Option("checkpoint-dir", "DIR", "run setting: write training checkpoints into DIR (any Hadoop"
+                + " path)", "none", "checkpointDir"));
+        options.add(new Option("checkpoint-every", "N", "run setting: a checkpoint every N steps, counted over the run;"
+                + " 0: only at epoch ends (needs --checkpoint-dir)", String.valueOf(checkpoint.everySteps()),
+                "checkpointInterval"));
+        options.add(new Option("checkpoint-epoch-end", "BOOL", "run setting: a checkpoint at every epoch's end, after"
+                + " its validation (needs --checkpoint-dir)", String.valueOf(checkpoint.atEpochEnd()),
+                "checkpointAtEpochEnd"));
+        options.add(new Option("checkpoint-keep", "K", "run setting: keep the newest K checkpoints, delete older ones"
+                + " (>= 1; needs --checkpoint-dir)", String.valueOf(checkpoint.keep()), "checkpointKeep"));
+        options.add(new Option("resume", "PATH", "run setting: continue from the latest checkpoint in --checkpoint-dir,"
+                + " or from PATH (a checkpoint file or a folder); the hyper-parameters and the data must be the"
+                + " checkpoint's", "off", "resumeFrom"));
+        return List.copyOf(options);
+    }
+
+    /** The command line as picocli sees it: every option takes its value as text, checked here. */
+    static CommandSpec spec() {
+        CommandSpec spec = CommandSpec.create().name("submit/train");
+        spec.usageMessage().synopsisHeading("").customSynopsis("usage: submit/train [--master URL] [--conf K=V] [options]")
+                .descriptionHeading("%n")
+                .description("Trains a multilayer perceptron on MNIST-format IDX files with synchronous data-parallel"
+                        + " SGD. --master and --conf go to Spark, the rest to the application.")
+                .optionListHeading("%nOptions:%n").sortOptions(false).width(100);
+        for (Option o : OPTIONS) {
+            OptionSpec.Builder b = OptionSpec.builder("--" + o.name()).paramLabel(o.label()).type(String.class)
+                    .description(escaped(o.meaning() + " (default: " + o.defaultText() + ")"));
+            if (o.name().equals("resume")) {
+                // a bare --resume: the latest checkpoint in --checkpoint-dir
+                b.arity("0..1").fallbackValue(CheckpointParams.LATEST);
+            } else {
+                b.arity("1");
+            }
+            spec.addOption(b.build());
+        }
+        spec.addOption(OptionSpec.builder("--help", "-h").usageHelp(true).description("this text").build());
+        return spec;
+    }
+
+    /** Picocli formats descriptions (%n); a literal % must be doubled. */
+    private static String escaped(String text) {
+        return text.replace("%", "%%");
+    }
+
+    static final String USAGE = new CommandLine(spec()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
+
+    private static final Set<String> NAMES = OPTIONS.stream().map(Option::name).collect(Collectors.toUnmodifiableSet());
 
     private final Map<String, String> values = new LinkedHashMap<>();
+    private boolean help;
 
     private TrainOptions() {
     }
 
     /** Parses the command line, reading a preset first if one is named. */
     public static TrainOptions parse(String... args) {
+        CommandLine line = new CommandLine(spec());
+        line.setOverwrittenOptionsAllowed(true); // the last one counts
+        line.setExpandAtFiles(false);
+        ParseResult parsed;
+        try {
+            parsed = line.parseArgs(args);
+        } catch (UnmatchedArgumentException e) {
+            String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
+            if (!arg.startsWith("-")) {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "'; options start with --"
+                        + " (submit/train --help lists them)");
+            }
+            String name = arg.split("=", 2)[0];
+            List<String> close = e.getSuggestions();
+            throw new IllegalArgumentException("unknown option " + name
+                    + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?")
+                    + " (submit/train --help lists the options)");
+        } catch (MissingParameterException e) {
+            String name = !e.getMissing().isEmpty() && e.getMissing().get(0) instanceof OptionSpec o ? o.longestName()
+                    : "an option";
+            throw new IllegalArgumentException("option " + name + " needs a value");
+        } catch (ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
         TrainOptions options = new TrainOptions();
         Map<String, String> given = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--help") || arg.equals("-h")) {
-                given.put("help", "true");
-                continue;
-            }
-            if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "'; options start with --\n\n" + USAGE);
-            }
-            String key;
-            String value;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                key = arg.substring(2, eq);
-                value = arg.substring(eq + 1);
-            } else if (arg.equals("--resume") && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
-                // a bare --resume: the latest checkpoint in --checkpoint-dir
-                key = "resume";
-                value = CheckpointParams.LATEST;
+        for (OptionSpec o : parsed.matchedOptions()) {
+            if (o.usageHelp()) {
+                options.help = true;
             } else {
-                key = arg.substring(2);
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("option --" + key + " needs a value");
-                }
-                value = args[++i];
+                given.put(o.longestName().substring(2), o.getValue());
             }
-            checkKnown(key);
-            given.put(key, value);
+        }
+        if (options.help) {
+            return options; // the text is asked for: the values do not matter
         }
         if (given.containsKey("preset")) {
             options.values.putAll(readPreset(given.get("preset")));
@@ -107,18 +170,6 @@ public final class TrainOptions {
         options.cluster();
         options.checkpoint();
         return options;
-    }
-
-    private static final java.util.Set<String> KNOWN = java.util.Set.of("data", "out", "preset", "layers", "activation",
-            "init", "epochs", "batch-size", "learning-rate", "lr-schedule", "lr-step-epochs", "lr-gamma",
-            "lr-min-fraction", "warmup-epochs", "reference-batch-size", "momentum", "nesterov", "weight-decay", "standardize", "validation-fraction", "patience",
-            "seed", "partitions", "aggregation-depth", "checkpoint-dir", "checkpoint-every", "checkpoint-epoch-end",
-            "checkpoint-keep", "resume", "help");
-
-    private static void checkKnown(String key) {
-        if (!KNOWN.contains(key)) {
-            throw new IllegalArgumentException("unknown option --" + key + "\n\n" + USAGE);
-        }
     }
 
     private static Map<String, String> readPreset(String file) {
@@ -131,7 +182,7 @@ public final class TrainOptions {
         }
         Map<String, String> result = new LinkedHashMap<>();
         for (String key : props.stringPropertyNames()) {
-            if (!KNOWN.contains(key) || key.equals("preset")) {
+            if (!NAMES.contains(key) || key.equals("preset")) {
                 throw new IllegalArgumentException("preset " + file + " has unknown key '" + key + "'");
             }
             result.put(key, props.getProperty(key).trim());
@@ -140,7 +191,7 @@ public final class TrainOptions {
     }
 
     public boolean help() {
-        return values.containsKey("help");
+        return help;
     }
 
     /** The data folder; null when none was given. */
@@ -149,42 +200,26 @@ public final class TrainOptions {
     }
 
     public String out() {
-        return values.getOrDefault("out", "out/train");
+        return values.getOrDefault("out", DEFAULT_OUT);
     }
 
     public TrainingParams training() {
         TrainingParams p = new TrainingParams();
-        if (values.containsKey("layers")) {
-            option("layers", () -> p.layers(Layout.parse(values.get("layers")).sizes()));
+        for (HyperParameter<?> h : HyperParameters.ALL) {
+            if (values.containsKey(h.option())) {
+                set(p, h);
+            }
         }
-        if (values.containsKey("activation")) {
-            option("activation", () -> p.activation(Activation.parse(values.get("activation"))));
-        }
-        if (values.containsKey("init")) {
-            option("init", () -> p.initialization(Initialization.parse(values.get("init"))));
-        }
-        option("epochs", () -> p.epochs(integer("epochs", p.epochs())));
-        option("batch-size", () -> p.batchSize(integer("batch-size", p.batchSize())));
-        option("learning-rate", () -> p.learningRate(number("learning-rate", p.learningRate())));
-        // one option at a time, so that an error names the option that broke the schedule
-        String schedule = values.getOrDefault("lr-schedule", p.scheduleName());
-        option("lr-schedule", () -> p.schedule(schedule));
-        option("lr-step-epochs", () -> p.schedule(schedule, integer("lr-step-epochs", p.scheduleStepEpochs()),
-                p.scheduleGamma(), p.minLearningRateFraction()));
-        option("lr-gamma", () -> p.schedule(schedule, p.scheduleStepEpochs(), number("lr-gamma", p.scheduleGamma()),
-                p.minLearningRateFraction()));
-        option("lr-min-fraction", () -> p.schedule(schedule, p.scheduleStepEpochs(), p.scheduleGamma(),
-                number("lr-min-fraction", p.minLearningRateFraction())));
-        option("warmup-epochs", () -> p.warmupEpochs(number("warmup-epochs", p.warmupEpochs())));
-        option("reference-batch-size", () -> p.referenceBatchSize(integer("reference-batch-size", p.referenceBatchSize())));
-        option("momentum", () -> p.momentum(number("momentum", p.momentum())));
-        option("nesterov", () -> p.nesterov(bool("nesterov", p.nesterov())));
-        option("weight-decay", () -> p.weightDecay(number("weight-decay", p.weightDecay())));
-        option("standardize", () -> p.standardize(bool("standardize", p.standardize())));
-        option("validation-fraction", () -> p.validationFraction(number("validation-fraction", p.validationFraction())));
-        option("patience", () -> p.patience(integer("patience", p.patience())));
-        option("seed", () -> p.seed(longValue("seed", p.seed())));
         return p;
+    }
+
+    private <T> void set(TrainingParams p, HyperParameter<T> h) {
+        String text = values.get(h.option());
+        T value = h.parse(text);
+        if (value == null) {
+            throw new IllegalArgumentException("--" + h.option() + " needs " + h.kind().expected() + ", got '" + text + "'");
+        }
+        option(h.option(), () -> p.set(h, value));
     }
 
     public ClusterParams cluster() {
@@ -208,10 +243,11 @@ public final class TrainOptions {
 
     /** Checkpoint and resume settings: run settings, apart from the hyper-parameters. */
     public CheckpointParams checkpoint() {
+        CheckpointParams defaults = new CheckpointParams();
         CheckpointParams c = new CheckpointParams().dir(values.get("checkpoint-dir"))
-                .everySteps(integer("checkpoint-every", 0))
-                .atEpochEnd(bool("checkpoint-epoch-end", true))
-                .keep(integer("checkpoint-keep", 3))
+                .everySteps(integer("checkpoint-every", defaults.everySteps()))
+                .atEpochEnd(bool("checkpoint-epoch-end", defaults.atEpochEnd()))
+                .keep(integer("checkpoint-keep", defaults.keep()))
                 .resumeFrom(values.get("resume"));
         if (c.dir() == null) {
             for (String key : new String[] {"checkpoint-every", "checkpoint-epoch-end", "checkpoint-keep"}) {
@@ -229,14 +265,6 @@ public final class TrainOptions {
 
     private int integer(String key, int fallback) {
         return parsed(key, fallback, Integer::parseInt, "an integer");
-    }
-
-    private long longValue(String key, long fallback) {
-        return parsed(key, fallback, Long::parseLong, "an integer");
-    }
-
-    private double number(String key, double fallback) {
-        return parsed(key, fallback, Double::parseDouble, "a number");
     }
 
     private <T> T parsed(String key, T fallback, java.util.function.Function<String, T> parser, String kind) {

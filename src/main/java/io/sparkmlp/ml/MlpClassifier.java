@@ -1,14 +1,16 @@
 package io.sparkmlp.ml;
 
-import io.sparkmlp.nn.Activation;
-import io.sparkmlp.nn.Initialization;
-import io.sparkmlp.nn.Layout;
 import io.sparkmlp.train.CheckpointParams;
 import io.sparkmlp.train.ClusterParams;
+import io.sparkmlp.train.HyperParameter;
+import io.sparkmlp.train.HyperParameters;
 import io.sparkmlp.train.Trainer;
 import io.sparkmlp.train.TrainingParams;
 import io.sparkmlp.train.TrainingResult;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.BooleanParam;
@@ -34,6 +36,11 @@ import org.apache.spark.sql.types.StructField;
  * 0..k-1) and a Vector features column; {@code fit} is a fixed sequence: check the Params, split off
  * validation rows, train with {@link Trainer}, wrap the model.
  *
+ * <p>The hyper-parameters' Params are built from the table in {@link HyperParameters} (name, doc,
+ * default, a validator that names the value and the limit); the typed setters and getters below
+ * delegate to {@link #set(HyperParameter, Object)} and {@link #get(HyperParameter)}, which serve any
+ * hyper-parameter of the table.
+ *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
  * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}) are separate
@@ -46,27 +53,9 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
 
     private final String uid;
 
-    // hyper-parameters
-    private final IntArrayParam layers;
-    private final Param<String> activation;
-    private final Param<String> initialization;
-    private final IntParam epochs;
-    private final IntParam batchSize;
-    private final DoubleParam learningRate;
-    private final Param<String> lrSchedule;
-    private final IntParam lrStepEpochs;
-    private final DoubleParam lrGamma;
-    private final DoubleParam lrMinFraction;
-    private final DoubleParam warmupEpochs;
-    private final IntParam referenceBatchSize;
-    private final DoubleParam momentum;
-    private final BooleanParam nesterov;
-    private final DoubleParam weightDecay;
-    private final BooleanParam standardize;
-    private final DoubleParam validationFraction;
-    private final IntParam patience;
+    // hyper-parameters, one Param for each of the table's, by name
+    private final Map<String, Param<?>> hyperParameters = new LinkedHashMap<>();
     private final Param<String> validationIndicatorCol;
-    private final LongParam seed;
     // cluster settings
     private final IntParam numPartitions;
     private final IntParam aggregationDepth;
@@ -88,55 +77,11 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     private MlpClassifier(String uid, boolean held) {
         this.uid = uid;
         UidDuringConstruction.release();
-        layers = new IntArrayParam(this, "layers", "layer sizes from input to output, e.g. [784, 256, 128, 10];"
-                + " the first must equal the feature vector's size, the last the number of classes",
-                Validators.<int[]>require("layers", "at least 2 sizes, each >= 1, the last >= 2", v -> validLayers(v)));
-        activation = new Param<>(this, "activation", "hidden-layer activation: relu, leaky_relu, tanh or sigmoid",
-                Validators.<String>require("activation", "one of relu, leaky_relu, tanh, sigmoid", v -> parses(v)));
-        initialization = new Param<>(this, "initialization",
-                "weight initialisation: auto (he for the ReLU family, glorot otherwise), he, glorot or lecun",
-                Validators.<String>require("initialization", "one of auto, he, glorot, lecun",
-                        v -> List.of("auto", "he", "glorot", "lecun").contains(v)));
-        epochs = new IntParam(this, "epochs", "passes over the training data (at most, with early stopping) (>= 1)",
-                Validators.<Object>require("epochs", ">= 1", v -> (Integer) v >= 1));
-        batchSize = new IntParam(this, "batchSize", "global mini-batch: rows per step over all partitions (>= 1)",
-                Validators.<Object>require("batchSize", ">= 1", v -> (Integer) v >= 1));
-        learningRate = new DoubleParam(this, "learningRate", "initial learning rate (> 0)",
-                Validators.<Object>require("learningRate", "finite and > 0", v -> positive((Double) v)));
-        lrSchedule = new Param<>(this, "lrSchedule", "learning-rate schedule: constant, step or cosine",
-                Validators.<String>require("lrSchedule", "one of constant, step, cosine",
-                        v -> List.of("constant", "step", "cosine").contains(v)));
-        lrStepEpochs = new IntParam(this, "lrStepEpochs", "step schedule: epochs between decays (>= 1)",
-                Validators.<Object>require("lrStepEpochs", ">= 1", v -> (Integer) v >= 1));
-        lrGamma = new DoubleParam(this, "lrGamma", "step schedule: decay factor, in (0, 1]",
-                Validators.<Object>require("lrGamma", "in (0, 1]", v -> (Double) v > 0 && (Double) v <= 1));
-        lrMinFraction = new DoubleParam(this, "lrMinFraction", "cosine schedule: final rate as a fraction of the first, in [0, 1)",
-                Validators.<Object>require("lrMinFraction", "in [0, 1)", v -> (Double) v >= 0 && (Double) v < 1));
-        warmupEpochs = new DoubleParam(this, "warmupEpochs",
-                "epochs over which the learning rate grows linearly from near 0 (Goyal et al. 2017); 0: none (>= 0)",
-                Validators.<Object>require("warmupEpochs", "finite and >= 0",
-                        v -> (Double) v >= 0 && !((Double) v).isInfinite()));
-        referenceBatchSize = new IntParam(this, "referenceBatchSize",
-                "linear scaling rule: learningRate is meant for this batch and is scaled by batchSize / referenceBatchSize;"
-                        + " 0: no scaling (>= 0)",
-                Validators.<Object>require("referenceBatchSize", ">= 0", v -> (Integer) v >= 0));
-        momentum = new DoubleParam(this, "momentum", "momentum, in [0, 1)",
-                Validators.<Object>require("momentum", "in [0, 1)", v -> (Double) v >= 0 && (Double) v < 1));
-        nesterov = new BooleanParam(this, "nesterov", "use Nesterov momentum");
-        weightDecay = new DoubleParam(this, "weightDecay", "L2 weight decay on the weights, not the biases (>= 0)",
-                Validators.<Object>require("weightDecay", "finite and >= 0",
-                        v -> (Double) v >= 0 && !((Double) v).isInfinite()));
-        standardize = new BooleanParam(this, "standardize",
-                "scale inputs by the training data's global mean and standard deviation (kept in the model)");
-        validationFraction = new DoubleParam(this, "validationFraction",
-                "share of the training rows held out for validation when no validationIndicatorCol is set, in [0, 1)",
-                Validators.<Object>require("validationFraction", "in [0, 1)", v -> (Double) v >= 0 && (Double) v < 1));
-        patience = new IntParam(this, "patience",
-                "stop after this many epochs without a lower validation loss, keeping the best weights; 0: never (>= 0)",
-                Validators.<Object>require("patience", ">= 0", v -> (Integer) v >= 0));
+        for (HyperParameter<?> h : HyperParameters.ALL) {
+            hyperParameters.put(h.name(), param(h));
+        }
         validationIndicatorCol = new Param<>(this, "validationIndicatorCol",
                 "name of a boolean column: true marks validation rows, false training rows");
-        seed = new LongParam(this, "seed", "random seed: every random choice derives from (seed, epoch, step, partition)");
         numPartitions = new IntParam(this, "numPartitions",
                 "cluster setting: partitions to train on; 0 keeps the data's own (>= 0)",
                 Validators.<Object>require("numPartitions", ">= 0", v -> (Integer) v >= 0));
@@ -156,27 +101,10 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
                 + " (its latest checkpoint) or 'latest' (the latest in checkpointDir); empty: start afresh. The"
                 + " hyper-parameters and the data must be the checkpoint's");
 
-        // the one place the defaults live: the core trainer's
-        TrainingParams d = new TrainingParams();
-        setDefault(layers, d.layout().sizes());
-        setDefault(activation, d.activation().id());
-        setDefault(initialization, "auto");
-        setDefault(epochs, d.epochs());
-        setDefault(batchSize, d.batchSize());
-        setDefault(learningRate, d.learningRate());
-        setDefault(lrSchedule, d.scheduleName());
-        setDefault(lrStepEpochs, d.scheduleStepEpochs());
-        setDefault(lrGamma, d.scheduleGamma());
-        setDefault(lrMinFraction, d.minLearningRateFraction());
-        setDefault(warmupEpochs, d.warmupEpochs());
-        setDefault(referenceBatchSize, d.referenceBatchSize());
-        setDefault(momentum, d.momentum());
-        setDefault(nesterov, d.nesterov());
-        setDefault(weightDecay, d.weightDecay());
-        setDefault(standardize, d.standardize());
-        setDefault(validationFraction, d.validationFraction());
-        setDefault(patience, d.patience());
-        setDefault(seed, d.seed());
+        // the defaults: the table's, for the hyper-parameters; the settings' own classes', for the rest
+        for (HyperParameter<?> h : HyperParameters.ALL) {
+            setDefault(raw(hyperParameters.get(h.name())), h.defaultValue());
+        }
         ClusterParams c = new ClusterParams();
         setDefault(numPartitions, c.partitions());
         setDefault(aggregationDepth, c.aggregationDepth());
@@ -188,26 +116,62 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         setDefault(resumeFrom, "");
     }
 
-    private static boolean validLayers(int[] sizes) {
-        try {
-            new Layout(sizes);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+    /** The Spark Param for a hyper-parameter: its type's Param class, its doc, a validator that names the value and the limit. */
+    private Param<?> param(HyperParameter<?> h) {
+        String name = h.name();
+        String doc = h.doc();
+        return switch (h.kind()) {
+            case INT_ARRAY -> new IntArrayParam(this, name, doc, Validators.<int[]>of(h));
+            case INT -> new IntParam(this, name, doc, Validators.<Object>of(h));
+            case LONG -> new LongParam(this, name, doc, Validators.<Object>of(h));
+            case DOUBLE -> new DoubleParam(this, name, doc, Validators.<Object>of(h));
+            case BOOLEAN -> new BooleanParam(this, name, doc);
+            case STRING -> new Param<String>(this, name, doc, Validators.<String>of(h));
+        };
     }
 
-    private static boolean parses(String name) {
-        try {
-            Activation.parse(name);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Param<Object> raw(Param<?> param) {
+        return (Param) param;
     }
 
-    private static boolean positive(double v) {
-        return v > 0 && !Double.isInfinite(v);
+    /** The Param of a hyper-parameter. */
+    public Param<?> hyperParameter(HyperParameter<?> h) {
+        Param<?> param = hyperParameters.get(h.name());
+        if (param == null) {
+            throw new IllegalArgumentException("no hyper-parameter " + h.name() + " in " + hyperParameters.keySet());
+        }
+        return param;
+    }
+
+    /** Sets a hyper-parameter by its definition; the Param's validator checks the value. */
+    public <T> MlpClassifier set(HyperParameter<T> h, T value) {
+        return (MlpClassifier) set(raw(hyperParameter(h)), value instanceof int[] a ? a.clone() : value);
+    }
+
+    /** A hyper-parameter's value, or its default (a copy). */
+    public <T> T get(HyperParameter<T> h) {
+        Object value = getOrDefault(raw(hyperParameter(h)));
+        return h.type().cast(value instanceof int[] a ? a.clone() : value);
+    }
+
+    private Param<?>[] allParams;
+
+    /**
+     * Spark's own Params (found, as Spark finds them, by their public accessors) and every
+     * hyper-parameter's, with or without an accessor of its own.
+     */
+    @Override
+    public Param<?>[] params() {
+        if (allParams == null) {
+            Map<String, Param<?>> byName = new TreeMap<>();
+            for (Param<?> p : super.params()) {
+                byName.put(p.name(), p);
+            }
+            byName.putAll(hyperParameters);
+            allParams = byName.values().toArray(new Param<?>[0]);
+        }
+        return allParams;
     }
 
     @Override
@@ -222,24 +186,15 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
 
     /** The core trainer's hyper-parameters, as these Params set them. */
     public TrainingParams trainingParams() {
-        String init = getInitialization();
-        return new TrainingParams()
-                .layers(getLayers())
-                .activation(Activation.parse(getActivation()))
-                .initialization(init.equals("auto") ? null : Initialization.parse(init))
-                .epochs(getEpochs())
-                .batchSize(getBatchSize())
-                .learningRate(getLearningRate())
-                .schedule(getLrSchedule(), getLrStepEpochs(), getLrGamma(), getLrMinFraction())
-                .warmupEpochs(getWarmupEpochs())
-                .referenceBatchSize(getReferenceBatchSize())
-                .momentum(getMomentum())
-                .nesterov(getNesterov())
-                .weightDecay(getWeightDecay())
-                .standardize(getStandardize())
-                .validationFraction(getValidationFraction())
-                .patience(getPatience())
-                .seed(getSeed());
+        TrainingParams params = new TrainingParams();
+        for (HyperParameter<?> h : HyperParameters.ALL) {
+            copy(h, params);
+        }
+        return params;
+    }
+
+    private <T> void copy(HyperParameter<T> h, TrainingParams params) {
+        params.set(h, get(h));
     }
 
     /** The cluster settings, as these Params set them. */
@@ -285,219 +240,219 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     // Params, setters and getters
 
     public IntArrayParam layers() {
-        return layers;
+        return (IntArrayParam) hyperParameter(HyperParameters.LAYERS);
     }
 
     public MlpClassifier setLayers(int... value) {
-        return (MlpClassifier) set(layers, value == null ? null : value.clone());
+        return set(HyperParameters.LAYERS, value);
     }
 
     public int[] getLayers() {
-        return ((int[]) getOrDefault(layers)).clone();
+        return get(HyperParameters.LAYERS);
     }
 
     public Param<String> activation() {
-        return activation;
+        return (Param<String>) hyperParameter(HyperParameters.ACTIVATION);
     }
 
     public MlpClassifier setActivation(String value) {
-        return (MlpClassifier) set(activation, value);
+        return set(HyperParameters.ACTIVATION, value);
     }
 
     public String getActivation() {
-        return getOrDefault(activation);
+        return get(HyperParameters.ACTIVATION);
     }
 
     public Param<String> initialization() {
-        return initialization;
+        return (Param<String>) hyperParameter(HyperParameters.INITIALIZATION);
     }
 
     public MlpClassifier setInitialization(String value) {
-        return (MlpClassifier) set(initialization, value);
+        return set(HyperParameters.INITIALIZATION, value);
     }
 
     public String getInitialization() {
-        return getOrDefault(initialization);
+        return get(HyperParameters.INITIALIZATION);
     }
 
     public IntParam epochs() {
-        return epochs;
+        return (IntParam) hyperParameter(HyperParameters.EPOCHS);
     }
 
     public MlpClassifier setEpochs(int value) {
-        return (MlpClassifier) set(epochs, value);
+        return set(HyperParameters.EPOCHS, value);
     }
 
     public int getEpochs() {
-        return (Integer) getOrDefault(epochs);
+        return get(HyperParameters.EPOCHS);
     }
 
     public IntParam batchSize() {
-        return batchSize;
+        return (IntParam) hyperParameter(HyperParameters.BATCH_SIZE);
     }
 
     public MlpClassifier setBatchSize(int value) {
-        return (MlpClassifier) set(batchSize, value);
+        return set(HyperParameters.BATCH_SIZE, value);
     }
 
     public int getBatchSize() {
-        return (Integer) getOrDefault(batchSize);
+        return get(HyperParameters.BATCH_SIZE);
     }
 
     public DoubleParam learningRate() {
-        return learningRate;
+        return (DoubleParam) hyperParameter(HyperParameters.LEARNING_RATE);
     }
 
     public MlpClassifier setLearningRate(double value) {
-        return (MlpClassifier) set(learningRate, value);
+        return set(HyperParameters.LEARNING_RATE, value);
     }
 
     public double getLearningRate() {
-        return (Double) getOrDefault(learningRate);
+        return get(HyperParameters.LEARNING_RATE);
     }
 
     public Param<String> lrSchedule() {
-        return lrSchedule;
+        return (Param<String>) hyperParameter(HyperParameters.LR_SCHEDULE);
     }
 
     public MlpClassifier setLrSchedule(String value) {
-        return (MlpClassifier) set(lrSchedule, value);
+        return set(HyperParameters.LR_SCHEDULE, value);
     }
 
     public String getLrSchedule() {
-        return getOrDefault(lrSchedule);
+        return get(HyperParameters.LR_SCHEDULE);
     }
 
     public IntParam lrStepEpochs() {
-        return lrStepEpochs;
+        return (IntParam) hyperParameter(HyperParameters.LR_STEP_EPOCHS);
     }
 
     public MlpClassifier setLrStepEpochs(int value) {
-        return (MlpClassifier) set(lrStepEpochs, value);
+        return set(HyperParameters.LR_STEP_EPOCHS, value);
     }
 
     public int getLrStepEpochs() {
-        return (Integer) getOrDefault(lrStepEpochs);
+        return get(HyperParameters.LR_STEP_EPOCHS);
     }
 
     public DoubleParam lrGamma() {
-        return lrGamma;
+        return (DoubleParam) hyperParameter(HyperParameters.LR_GAMMA);
     }
 
     public MlpClassifier setLrGamma(double value) {
-        return (MlpClassifier) set(lrGamma, value);
+        return set(HyperParameters.LR_GAMMA, value);
     }
 
     public double getLrGamma() {
-        return (Double) getOrDefault(lrGamma);
+        return get(HyperParameters.LR_GAMMA);
     }
 
     public DoubleParam lrMinFraction() {
-        return lrMinFraction;
+        return (DoubleParam) hyperParameter(HyperParameters.LR_MIN_FRACTION);
     }
 
     public MlpClassifier setLrMinFraction(double value) {
-        return (MlpClassifier) set(lrMinFraction, value);
+        return set(HyperParameters.LR_MIN_FRACTION, value);
     }
 
     public double getLrMinFraction() {
-        return (Double) getOrDefault(lrMinFraction);
+        return get(HyperParameters.LR_MIN_FRACTION);
     }
 
     public DoubleParam warmupEpochs() {
-        return warmupEpochs;
+        return (DoubleParam) hyperParameter(HyperParameters.WARMUP_EPOCHS);
     }
 
     public MlpClassifier setWarmupEpochs(double value) {
-        return (MlpClassifier) set(warmupEpochs, value);
+        return set(HyperParameters.WARMUP_EPOCHS, value);
     }
 
     public double getWarmupEpochs() {
-        return (Double) getOrDefault(warmupEpochs);
+        return get(HyperParameters.WARMUP_EPOCHS);
     }
 
     public IntParam referenceBatchSize() {
-        return referenceBatchSize;
+        return (IntParam) hyperParameter(HyperParameters.REFERENCE_BATCH_SIZE);
     }
 
     public MlpClassifier setReferenceBatchSize(int value) {
-        return (MlpClassifier) set(referenceBatchSize, value);
+        return set(HyperParameters.REFERENCE_BATCH_SIZE, value);
     }
 
     public int getReferenceBatchSize() {
-        return (Integer) getOrDefault(referenceBatchSize);
+        return get(HyperParameters.REFERENCE_BATCH_SIZE);
     }
 
     public DoubleParam momentum() {
-        return momentum;
+        return (DoubleParam) hyperParameter(HyperParameters.MOMENTUM);
     }
 
     public MlpClassifier setMomentum(double value) {
-        return (MlpClassifier) set(momentum, value);
+        return set(HyperParameters.MOMENTUM, value);
     }
 
     public double getMomentum() {
-        return (Double) getOrDefault(momentum);
+        return get(HyperParameters.MOMENTUM);
     }
 
     public BooleanParam nesterov() {
-        return nesterov;
+        return (BooleanParam) hyperParameter(HyperParameters.NESTEROV);
     }
 
     public MlpClassifier setNesterov(boolean value) {
-        return (MlpClassifier) set(nesterov, value);
+        return set(HyperParameters.NESTEROV, value);
     }
 
     public boolean getNesterov() {
-        return (Boolean) getOrDefault(nesterov);
+        return get(HyperParameters.NESTEROV);
     }
 
     public DoubleParam weightDecay() {
-        return weightDecay;
+        return (DoubleParam) hyperParameter(HyperParameters.WEIGHT_DECAY);
     }
 
     public MlpClassifier setWeightDecay(double value) {
-        return (MlpClassifier) set(weightDecay, value);
+        return set(HyperParameters.WEIGHT_DECAY, value);
     }
 
     public double getWeightDecay() {
-        return (Double) getOrDefault(weightDecay);
+        return get(HyperParameters.WEIGHT_DECAY);
     }
 
     public BooleanParam standardize() {
-        return standardize;
+        return (BooleanParam) hyperParameter(HyperParameters.STANDARDIZE);
     }
 
     public MlpClassifier setStandardize(boolean value) {
-        return (MlpClassifier) set(standardize, value);
+        return set(HyperParameters.STANDARDIZE, value);
     }
 
     public boolean getStandardize() {
-        return (Boolean) getOrDefault(standardize);
+        return get(HyperParameters.STANDARDIZE);
     }
 
     public DoubleParam validationFraction() {
-        return validationFraction;
+        return (DoubleParam) hyperParameter(HyperParameters.VALIDATION_FRACTION);
     }
 
     public MlpClassifier setValidationFraction(double value) {
-        return (MlpClassifier) set(validationFraction, value);
+        return set(HyperParameters.VALIDATION_FRACTION, value);
     }
 
     public double getValidationFraction() {
-        return (Double) getOrDefault(validationFraction);
+        return get(HyperParameters.VALIDATION_FRACTION);
     }
 
     public IntParam patience() {
-        return patience;
+        return (IntParam) hyperParameter(HyperParameters.PATIENCE);
     }
 
     public MlpClassifier setPatience(int value) {
-        return (MlpClassifier) set(patience, value);
+        return set(HyperParameters.PATIENCE, value);
     }
 
     public int getPatience() {
-        return (Integer) getOrDefault(patience);
+        return get(HyperParameters.PATIENCE);
     }
 
     public Param<String> validationIndicatorCol() {
@@ -513,15 +468,15 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     }
 
     public LongParam seed() {
-        return seed;
+        return (LongParam) hyperParameter(HyperParameters.SEED);
     }
 
     public MlpClassifier setSeed(long value) {
-        return (MlpClassifier) set(seed, value);
+        return set(HyperParameters.SEED, value);
     }
 
     public long getSeed() {
-        return (Long) getOrDefault(seed);
+        return get(HyperParameters.SEED);
     }
 
     public IntParam numPartitions() {

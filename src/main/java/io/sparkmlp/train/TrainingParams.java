@@ -5,117 +5,85 @@ import io.sparkmlp.nn.Initialization;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.optim.LearningRateSchedule;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * The algorithm's hyper-parameters, each checked when set; defaults suit Fashion-MNIST. Cluster
- * settings (partitions, aggregation depth) live apart, in {@link ClusterParams}.
+ * The algorithm's hyper-parameters, each checked when set. Their names, defaults (which suit
+ * Fashion-MNIST) and limits are {@link HyperParameters}'; this class holds one value of each, with
+ * typed setters and getters. Cluster settings (partitions, aggregation depth) live apart, in
+ * {@link ClusterParams}.
  */
 public final class TrainingParams implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    private Layout layout = new Layout(784, 256, 128, 10);
-    private Activation activation = Activation.RELU;
-    private Initialization initialization;
-    private int epochs = 15;
-    private int batchSize = 128;
-    private double learningRate = 0.05;
-    private String schedule = "cosine";
-    private int scheduleStepEpochs = 5;
-    private double scheduleGamma = 0.5;
-    private double minLearningRateFraction = 0.0;
-    private double warmupEpochs = 0;
-    private int referenceBatchSize = 0;
-    private double momentum = 0.9;
-    private boolean nesterov = false;
-    private double weightDecay = 0.0;
-    private long seed = 1;
-    private double validationFraction = 0.0;
-    private int patience = 0;
-    private boolean standardize = true;
+    // by Param name; each value checked and of its definition's type (int[], Integer, Double, ...)
+    private final LinkedHashMap<String, Object> values = new LinkedHashMap<>();
 
-    public TrainingParams layers(int... sizes) {
-        if (sizes == null) {
-            throw new IllegalArgumentException("layers must be given, got null");
+    public TrainingParams() {
+        for (HyperParameter<?> h : HyperParameters.ALL) {
+            values.put(h.name(), h.defaultValue());
         }
-        this.layout = new Layout(sizes);
+    }
+
+    /** Sets one hyper-parameter; a value outside its limit fails with the value and the limit. */
+    public <T> TrainingParams set(HyperParameter<T> parameter, T value) {
+        values.put(parameter.name(), parameter.accept(value));
         return this;
     }
 
+    /** One hyper-parameter's value (a copy). */
+    public <T> T get(HyperParameter<T> parameter) {
+        Object value = values.get(parameter.name());
+        return parameter.type().cast(value instanceof int[] sizes ? sizes.clone() : value);
+    }
+
+    public TrainingParams layers(int... sizes) {
+        return set(HyperParameters.LAYERS, sizes);
+    }
+
     public TrainingParams activation(Activation activation) {
-        if (activation == null) {
-            throw new IllegalArgumentException("activation must be one of relu, leaky_relu, tanh, sigmoid, got null");
-        }
-        this.activation = activation;
-        return this;
+        return set(HyperParameters.ACTIVATION, activation == null ? null : activation.id());
     }
 
     /** Null picks the usual one for the activation: He for (leaky) ReLU, Glorot otherwise. */
     public TrainingParams initialization(Initialization initialization) {
-        this.initialization = initialization;
-        return this;
+        return set(HyperParameters.INITIALIZATION, initialization == null ? "auto" : initialization.id());
     }
 
     public TrainingParams epochs(int epochs) {
-        if (epochs < 1) {
-            throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        }
-        this.epochs = epochs;
-        return this;
+        return set(HyperParameters.EPOCHS, epochs);
     }
 
     /** The global mini-batch: rows per step summed over all partitions. */
     public TrainingParams batchSize(int batchSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        }
-        this.batchSize = batchSize;
-        return this;
+        return set(HyperParameters.BATCH_SIZE, batchSize);
     }
 
     public TrainingParams learningRate(double learningRate) {
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
-        }
-        this.learningRate = learningRate;
-        return this;
+        return set(HyperParameters.LEARNING_RATE, learningRate);
     }
 
     /** "constant", "step" (times {@code gamma} every {@code stepEpochs}) or "cosine" (down to rate × minFraction). */
     public TrainingParams schedule(String name, int stepEpochs, double gamma, double minFraction) {
-        if (name == null) {
-            throw new IllegalArgumentException("learning-rate schedule must be constant, step or cosine, got null");
-        }
-        // all four are checked whichever schedule is named, as the Estimator's Params are
-        if (stepEpochs < 1) {
-            throw new IllegalArgumentException("schedule step epochs must be >= 1, got " + stepEpochs);
-        }
-        if (!(gamma > 0 && gamma <= 1)) {
-            throw new IllegalArgumentException("schedule decay factor gamma must be in (0, 1], got " + gamma);
-        }
-        if (!(minFraction >= 0 && minFraction < 1)) {
-            throw new IllegalArgumentException("schedule minimum learning-rate fraction must be in [0, 1), got "
-                    + minFraction);
-        }
-        LearningRateSchedule.named(name, 1.0, stepEpochs, gamma, minFraction); // checks the name
-        this.schedule = name;
-        this.scheduleStepEpochs = stepEpochs;
-        this.scheduleGamma = gamma;
-        this.minLearningRateFraction = minFraction;
+        // all four are checked, whichever schedule is named, before any is set
+        Object[] accepted = {HyperParameters.LR_SCHEDULE.accept(name), HyperParameters.LR_STEP_EPOCHS.accept(stepEpochs),
+                HyperParameters.LR_GAMMA.accept(gamma), HyperParameters.LR_MIN_FRACTION.accept(minFraction)};
+        values.put(HyperParameters.LR_SCHEDULE.name(), accepted[0]);
+        values.put(HyperParameters.LR_STEP_EPOCHS.name(), accepted[1]);
+        values.put(HyperParameters.LR_GAMMA.name(), accepted[2]);
+        values.put(HyperParameters.LR_MIN_FRACTION.name(), accepted[3]);
         return this;
     }
 
     public TrainingParams schedule(String name) {
-        return schedule(name, scheduleStepEpochs, scheduleGamma, minLearningRateFraction);
+        return set(HyperParameters.LR_SCHEDULE, name);
     }
 
     /** Epochs (fractions allowed) over which the rate grows linearly from near 0; 0: none. */
     public TrainingParams warmupEpochs(double epochs) {
-        if (!(epochs >= 0) || Double.isInfinite(epochs)) {
-            throw new IllegalArgumentException("warm-up epochs must be finite and >= 0, got " + epochs);
-        }
-        this.warmupEpochs = epochs;
-        return this;
+        return set(HyperParameters.WARMUP_EPOCHS, epochs);
     }
 
     /**
@@ -123,186 +91,148 @@ public final class TrainingParams implements Serializable {
      * is multiplied by {@code batchSize / referenceBatchSize}; 0 uses the learning rate as given.
      */
     public TrainingParams referenceBatchSize(int size) {
-        if (size < 0) {
-            throw new IllegalArgumentException("reference batch size must be >= 0 (0: no scaling), got " + size);
-        }
-        this.referenceBatchSize = size;
-        return this;
+        return set(HyperParameters.REFERENCE_BATCH_SIZE, size);
     }
 
     public TrainingParams momentum(double momentum) {
-        if (!(momentum >= 0 && momentum < 1)) {
-            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        }
-        this.momentum = momentum;
-        return this;
+        return set(HyperParameters.MOMENTUM, momentum);
     }
 
     public TrainingParams nesterov(boolean nesterov) {
-        this.nesterov = nesterov;
-        return this;
+        return set(HyperParameters.NESTEROV, nesterov);
     }
 
     public TrainingParams weightDecay(double weightDecay) {
-        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
-        }
-        this.weightDecay = weightDecay;
-        return this;
+        return set(HyperParameters.WEIGHT_DECAY, weightDecay);
     }
 
     public TrainingParams seed(long seed) {
-        this.seed = seed;
-        return this;
+        return set(HyperParameters.SEED, seed);
     }
 
     /** Share of the training rows held out for validation when no validation set is given; 0 for none. */
     public TrainingParams validationFraction(double fraction) {
-        if (!(fraction >= 0 && fraction < 1)) {
-            throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + fraction);
-        }
-        this.validationFraction = fraction;
-        return this;
+        return set(HyperParameters.VALIDATION_FRACTION, fraction);
     }
 
     /** Stop after this many epochs without a lower validation loss, keeping the best weights; 0 never stops early. */
     public TrainingParams patience(int patience) {
-        if (patience < 0) {
-            throw new IllegalArgumentException("patience must be >= 0 epochs, got " + patience);
-        }
-        this.patience = patience;
-        return this;
+        return set(HyperParameters.PATIENCE, patience);
     }
 
     /** Standardise inputs with the training data's global mean and standard deviation (else use them as they are). */
     public TrainingParams standardize(boolean standardize) {
-        this.standardize = standardize;
-        return this;
+        return set(HyperParameters.STANDARDIZE, standardize);
     }
 
     public Layout layout() {
-        return layout;
+        return new Layout(get(HyperParameters.LAYERS));
     }
 
     public Activation activation() {
-        return activation;
+        return Activation.parse(get(HyperParameters.ACTIVATION));
     }
 
     public Initialization initialization() {
-        return initialization != null ? initialization : Initialization.defaultFor(activation);
+        String name = get(HyperParameters.INITIALIZATION);
+        return name.equals("auto") ? Initialization.defaultFor(activation()) : Initialization.parse(name);
     }
 
     public int epochs() {
-        return epochs;
+        return get(HyperParameters.EPOCHS);
     }
 
     public int batchSize() {
-        return batchSize;
+        return get(HyperParameters.BATCH_SIZE);
     }
 
     public double learningRate() {
-        return learningRate;
+        return get(HyperParameters.LEARNING_RATE);
     }
 
     public String scheduleName() {
-        return schedule;
+        return get(HyperParameters.LR_SCHEDULE);
     }
 
     public int scheduleStepEpochs() {
-        return scheduleStepEpochs;
+        return get(HyperParameters.LR_STEP_EPOCHS);
     }
 
     public double scheduleGamma() {
-        return scheduleGamma;
+        return get(HyperParameters.LR_GAMMA);
     }
 
     public double minLearningRateFraction() {
-        return minLearningRateFraction;
+        return get(HyperParameters.LR_MIN_FRACTION);
     }
 
     public double warmupEpochs() {
-        return warmupEpochs;
+        return get(HyperParameters.WARMUP_EPOCHS);
     }
 
     public int referenceBatchSize() {
-        return referenceBatchSize;
+        return get(HyperParameters.REFERENCE_BATCH_SIZE);
     }
 
     /** The learning rate after the linear scaling rule: {@code learningRate · batchSize / referenceBatchSize}. */
     public double scaledLearningRate() {
-        return referenceBatchSize == 0 ? learningRate : learningRate * batchSize / referenceBatchSize;
+        int reference = referenceBatchSize();
+        return reference == 0 ? learningRate() : learningRate() * batchSize() / reference;
     }
 
     /** The schedule over the scaled rate, with warm-up, for a run of {@code stepsPerEpoch} steps an epoch. */
     public LearningRateSchedule schedule(int stepsPerEpoch) {
-        return LearningRateSchedule.named(schedule, scaledLearningRate(), scheduleStepEpochs, scheduleGamma,
-                minLearningRateFraction).withWarmup(Math.round(warmupEpochs * stepsPerEpoch));
+        return LearningRateSchedule.named(scheduleName(), scaledLearningRate(), scheduleStepEpochs(), scheduleGamma(),
+                minLearningRateFraction()).withWarmup(Math.round(warmupEpochs() * stepsPerEpoch));
     }
 
     public double momentum() {
-        return momentum;
+        return get(HyperParameters.MOMENTUM);
     }
 
     public boolean nesterov() {
-        return nesterov;
+        return get(HyperParameters.NESTEROV);
     }
 
     public double weightDecay() {
-        return weightDecay;
+        return get(HyperParameters.WEIGHT_DECAY);
     }
 
     public long seed() {
-        return seed;
+        return get(HyperParameters.SEED);
     }
 
     public double validationFraction() {
-        return validationFraction;
+        return get(HyperParameters.VALIDATION_FRACTION);
     }
 
     public int patience() {
-        return patience;
+        return get(HyperParameters.PATIENCE);
     }
 
     public boolean standardize() {
-        return standardize;
+        return get(HyperParameters.STANDARDIZE);
     }
 
     /**
      * Every hyper-parameter, resolved (the initialisation a null picks, for one), by its option name
      * and in exact text: what a checkpoint records so that a resume under other settings is refused.
      */
-    public java.util.Map<String, String> asMap() {
-        java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
-        map.put("layers", java.util.Arrays.stream(layout.sizes()).mapToObj(String::valueOf)
-                .collect(java.util.stream.Collectors.joining(",")));
-        map.put("activation", activation.id());
-        map.put("init", initialization().id());
-        map.put("epochs", String.valueOf(epochs));
-        map.put("batch-size", String.valueOf(batchSize));
-        map.put("learning-rate", String.valueOf(learningRate));
-        map.put("lr-schedule", schedule);
-        map.put("lr-step-epochs", String.valueOf(scheduleStepEpochs));
-        map.put("lr-gamma", String.valueOf(scheduleGamma));
-        map.put("lr-min-fraction", String.valueOf(minLearningRateFraction));
-        map.put("warmup-epochs", String.valueOf(warmupEpochs));
-        map.put("reference-batch-size", String.valueOf(referenceBatchSize));
-        map.put("momentum", String.valueOf(momentum));
-        map.put("nesterov", String.valueOf(nesterov));
-        map.put("weight-decay", String.valueOf(weightDecay));
-        map.put("seed", String.valueOf(seed));
-        map.put("validation-fraction", String.valueOf(validationFraction));
-        map.put("patience", String.valueOf(patience));
-        map.put("standardize", String.valueOf(standardize));
+    public Map<String, String> asMap() {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (HyperParameter<?> h : HyperParameters.ALL) {
+            map.put(h.option(), h == HyperParameters.INITIALIZATION ? initialization().id() : h.format(values.get(h.name())));
+        }
         return map;
     }
 
     @Override
     public String toString() {
-        return "layers " + layout + ", " + activation.id() + ", init " + initialization().id() + ", " + epochs
-                + " epochs, batch " + batchSize + ", lr " + learningRate
-                + (referenceBatchSize > 0 ? " x " + batchSize + "/" + referenceBatchSize : "") + " (" + schedule
-                + (warmupEpochs > 0 ? ", warm-up " + warmupEpochs + " epochs" : "") + "), momentum " + momentum
-                + (nesterov ? " (Nesterov)" : "") + ", weight decay " + weightDecay + ", seed " + seed
-                + ", validation " + validationFraction + ", patience " + patience + ", standardize " + standardize;
+        return "layers " + layout() + ", " + activation().id() + ", init " + initialization().id() + ", " + epochs()
+                + " epochs, batch " + batchSize() + ", lr " + learningRate()
+                + (referenceBatchSize() > 0 ? " x " + batchSize() + "/" + referenceBatchSize() : "") + " ("
+                + scheduleName() + (warmupEpochs() > 0 ? ", warm-up " + warmupEpochs() + " epochs" : "") + "), momentum "
+                + momentum() + (nesterov() ? " (Nesterov)" : "") + ", weight decay " + weightDecay() + ", seed " + seed()
+                + ", validation " + validationFraction() + ", patience " + patience() + ", standardize " + standardize();
     }
 }

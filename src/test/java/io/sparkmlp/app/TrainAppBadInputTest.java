@@ -36,9 +36,9 @@ class TrainAppBadInputTest {
 
     @ParameterizedTest(name = "--{0} {1}")
     @CsvSource(delimiter = '|', value = {
-        "layers|16,0,4|--layers 16,0,4: layer 1 has size 0; every layer needs at least one unit",
-        "layers|16|--layers 16: a network needs at least an input and an output layer",
-        "layers|16,8,1|--layers 16,8,1: the output layer has 1 unit; a classifier needs at least 2 classes",
+        "layers|16,0,4|--layers 16,0,4: layers must be at least 2 sizes, each >= 1, the last >= 2, got [16, 0, 4]: layer 1 has size 0; every layer needs at least one unit",
+        "layers|16|--layers 16: layers must be at least 2 sizes, each >= 1, the last >= 2, got [16]: a network needs at least an input and an output layer",
+        "layers|16,8,1|--layers 16,8,1: layers must be at least 2 sizes, each >= 1, the last >= 2, got [16, 8, 1]: the output layer has 1 unit; a classifier needs at least 2 classes",
         "activation|gelu|--activation gelu: ",
         "init|xavier|--init xavier: ",
         "epochs|0|--epochs 0: epochs must be >= 1, got 0",
@@ -47,7 +47,7 @@ class TrainAppBadInputTest {
         "learning-rate|0|--learning-rate 0: learning rate must be finite and > 0, got 0.0",
         "learning-rate|NaN|--learning-rate NaN: learning rate must be finite and > 0, got NaN",
         "learning-rate|Infinity|--learning-rate Infinity: learning rate must be finite and > 0, got Infinity",
-        "lr-schedule|linear|--lr-schedule linear: unknown learning-rate schedule 'linear'; expected constant, step or cosine",
+        "lr-schedule|linear|--lr-schedule linear: learning-rate schedule must be one of constant, step, cosine, got linear",
         "lr-step-epochs|0|--lr-step-epochs 0: schedule step epochs must be >= 1, got 0",
         "lr-gamma|1.5|--lr-gamma 1.5: schedule decay factor gamma must be in (0, 1], got 1.5",
         "lr-min-fraction|1|--lr-min-fraction 1: schedule minimum learning-rate fraction must be in [0, 1), got 1.0",
@@ -58,7 +58,7 @@ class TrainAppBadInputTest {
         "weight-decay|-0.01|--weight-decay -0.01: weight decay must be finite and >= 0, got -0.01",
         "standardize|2|--standardize needs true or false, got '2'",
         "validation-fraction|1|--validation-fraction 1: validation fraction must be in [0, 1), got 1.0",
-        "patience|-1|--patience -1: patience must be >= 0 epochs, got -1",
+        "patience|-1|--patience -1: patience must be >= 0, got -1",
         "seed|one|--seed needs an integer, got 'one'",
         "partitions|-1|--partitions -1: partitions must be >= 0 (0 keeps the data's own), got -1",
         "aggregation-depth|0|--aggregation-depth 0: aggregation depth must be >= 1, got 0"})

@@ -205,6 +205,6 @@ class TrainAppTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> TrainOptions.parse("--checkpoint-dir", "ck", "--checkpoint-every", "-3"));
         assertTrue(e.getMessage().contains("-3"), e.getMessage());
-        assertTrue(TrainOptions.USAGE.contains("--checkpoint-dir") && TrainOptions.USAGE.contains("--resume [PATH]"));
+        assertTrue(TrainOptions.USAGE.contains("--checkpoint-dir") && TrainOptions.USAGE.contains("--resume[=PATH]"));
     }
 }

@@ -184,7 +184,7 @@ class MlpClassifierBadInputTest {
                 Arguments.of("lrGamma", (Consumer<MlpClassifier>) c -> c.setLrGamma(0), "lrGamma must be in (0, 1], got 0.0"),
                 Arguments.of("lrMinFraction", (Consumer<MlpClassifier>) c -> c.setLrMinFraction(1), "lrMinFraction must be in [0, 1), got 1.0"),
                 Arguments.of("warmupEpochs", (Consumer<MlpClassifier>) c -> c.setWarmupEpochs(-1), "warmupEpochs must be finite and >= 0, got -1.0"),
-                Arguments.of("referenceBatchSize", (Consumer<MlpClassifier>) c -> c.setReferenceBatchSize(-1), "referenceBatchSize must be >= 0, got -1"),
+                Arguments.of("referenceBatchSize", (Consumer<MlpClassifier>) c -> c.setReferenceBatchSize(-1), "referenceBatchSize must be >= 0 (0: no scaling), got -1"),
                 Arguments.of("momentum", (Consumer<MlpClassifier>) c -> c.setMomentum(-0.1), "momentum must be in [0, 1), got -0.1"),
                 Arguments.of("momentum", (Consumer<MlpClassifier>) c -> c.setMomentum(Double.NaN), "momentum must be in [0, 1), got NaN"),
                 Arguments.of("weightDecay", (Consumer<MlpClassifier>) c -> c.setWeightDecay(-1e-4), "weightDecay must be finite and >= 0, got -1.0E-4"),
@@ -192,6 +192,17 @@ class MlpClassifierBadInputTest {
                 Arguments.of("patience", (Consumer<MlpClassifier>) c -> c.setPatience(-1), "patience must be >= 0, got -1"),
                 Arguments.of("numPartitions", (Consumer<MlpClassifier>) c -> c.setNumPartitions(-1), "numPartitions must be >= 0, got -1"),
                 Arguments.of("aggregationDepth", (Consumer<MlpClassifier>) c -> c.setAggregationDepth(0), "aggregationDepth must be >= 1, got 0"));
+    }
+
+    @Test
+    void everyHyperParameterWithALimitHasABadValueAbove() {
+        // nesterov and standardize are booleans, every long is a seed: no value of theirs is bad
+        java.util.Set<String> covered = badParams().map(a -> (String) a.get()[0]).collect(java.util.stream.Collectors.toSet());
+        for (io.sparkmlp.train.HyperParameter<?> h : io.sparkmlp.train.HyperParameters.ALL) {
+            if (!List.of("nesterov", "standardize", "seed").contains(h.name())) {
+                assertTrue(covered.contains(h.name()), h.name() + " has no bad value in badParams()");
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0}: {2}")

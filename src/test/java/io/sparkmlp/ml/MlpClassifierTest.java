@@ -62,7 +62,8 @@ class MlpClassifierTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setLearningRate(-0.5));
         assertEquals("learningRate must be finite and > 0, got -0.5", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> c.setLayers(784));
-        assertEquals("layers must be at least 2 sizes, each >= 1, the last >= 2, got [784]", e.getMessage());
+        assertEquals("layers must be at least 2 sizes, each >= 1, the last >= 2, got [784]: a network needs at least an input and"
+                + " an output layer", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> c.setMomentum(1.0));
         assertEquals("momentum must be in [0, 1), got 1.0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> c.setActivation("gelu"));

@@ -74,7 +74,7 @@ class TrainerBadInputTest {
                 () -> small().schedule("constant", 0, 0.5, 0.0)).getMessage());
         assertEquals("schedule minimum learning-rate fraction must be in [0, 1), got -0.5",
                 assertThrows(IllegalArgumentException.class, () -> small().schedule("step", 5, 0.5, -0.5)).getMessage());
-        assertEquals("learning-rate schedule must be constant, step or cosine, got null",
+        assertEquals("learning-rate schedule must be one of constant, step, cosine, got null",
                 assertThrows(IllegalArgumentException.class, () -> small().schedule(null)).getMessage());
         assertEquals("epochs must be >= 1, got 0",
                 assertThrows(IllegalArgumentException.class, () -> small().epochs(0)).getMessage());

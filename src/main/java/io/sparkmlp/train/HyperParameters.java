@@ -1,0 +1,152 @@
+package io.sparkmlp.train;
+
+import io.sparkmlp.nn.Activation;
+import io.sparkmlp.nn.Initialization;
+import io.sparkmlp.nn.Layout;
+import io.sparkmlp.train.HyperParameter.Check;
+import io.sparkmlp.train.HyperParameter.Kind;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Every hyper-parameter of the algorithm, in one table: the one place where each name, default, doc
+ * and limit is written. {@link TrainingParams}, the Estimator's Params ({@code ml.MlpClassifier}),
+ * the command line and its {@code --help} ({@code app.TrainOptions}) and the README's option table
+ * ({@code app.OptionsTable}) are derived from {@link #ALL}. Cluster and run settings (partitions,
+ * checkpoints) are not hyper-parameters and are not here: they change where the work runs and what
+ * survives a failure, not what is computed.
+ */
+public final class HyperParameters {
+
+    private HyperParameters() {
+    }
+
+    public static final HyperParameter<int[]> LAYERS = HyperParameter.of("layers", Kind.INT_ARRAY,
+            new int[] {784, 256, 128, 10}, "layer sizes from input to output, e.g. 784,256,128,10;"
+                    + " the first must equal the feature vector's size, the last the number of classes",
+            HyperParameters::layersProblem);
+
+    public static final HyperParameter<String> ACTIVATION = HyperParameter.of("activation", Kind.STRING, "relu",
+            "hidden-layer activation: relu, leaky_relu, tanh or sigmoid (the output is softmax)",
+            Check.of("one of relu, leaky_relu, tanh, sigmoid", v -> parses(Activation::parse, v)))
+            .canonical(v -> Activation.parse(v).id());
+
+    public static final HyperParameter<String> INITIALIZATION = HyperParameter.of("initialization", Kind.STRING,
+            "auto", "weight initialisation: auto (he for the ReLU family, glorot otherwise), he, glorot or lecun",
+            Check.of("one of auto, he, glorot, lecun", v -> v.equals("auto") || parses(Initialization::parse, v)))
+            .option("init").canonical(v -> v.equals("auto") ? v : Initialization.parse(v).id());
+
+    public static final HyperParameter<Integer> EPOCHS = HyperParameter.of("epochs", Kind.INT, 15,
+            "passes over the training data (at most, with early stopping) (>= 1)", Check.of(">= 1", v -> v >= 1));
+
+    public static final HyperParameter<Integer> BATCH_SIZE = HyperParameter.of("batchSize", Kind.INT, 128,
+            "global mini-batch: rows per step over all partitions (>= 1)", Check.of(">= 1", v -> v >= 1));
+
+    public static final HyperParameter<Double> LEARNING_RATE = HyperParameter.of("learningRate", Kind.DOUBLE, 0.05,
+            "initial learning rate (> 0)", Check.of("finite and > 0", v -> v > 0 && !v.isInfinite()));
+
+    public static final HyperParameter<String> LR_SCHEDULE = HyperParameter.of("lrSchedule", Kind.STRING, "cosine",
+            "learning-rate schedule: constant, step or cosine", Check.oneOf("constant", "step", "cosine"))
+            .label("learning-rate schedule");
+
+    public static final HyperParameter<Integer> LR_STEP_EPOCHS = HyperParameter.of("lrStepEpochs", Kind.INT, 5,
+            "step schedule: epochs between decays (>= 1)", Check.of(">= 1", v -> v >= 1))
+            .label("schedule step epochs");
+
+    public static final HyperParameter<Double> LR_GAMMA = HyperParameter.of("lrGamma", Kind.DOUBLE, 0.5,
+            "step schedule: decay factor, in (0, 1]", Check.of("in (0, 1]", v -> v > 0 && v <= 1))
+            .label("schedule decay factor gamma");
+
+    public static final HyperParameter<Double> LR_MIN_FRACTION = HyperParameter.of("lrMinFraction", Kind.DOUBLE, 0.0,
+            "cosine schedule: final rate as a fraction of the first, in [0, 1)", Check.of("in [0, 1)", v -> v >= 0 && v < 1))
+            .label("schedule minimum learning-rate fraction");
+
+    public static final HyperParameter<Double> WARMUP_EPOCHS = HyperParameter.of("warmupEpochs", Kind.DOUBLE, 0.0,
+            "epochs over which the learning rate grows linearly from near 0 (Goyal et al. 2017); 0: none (>= 0)",
+            Check.of("finite and >= 0", v -> v >= 0 && !v.isInfinite())).label("warm-up epochs");
+
+    public static final HyperParameter<Integer> REFERENCE_BATCH_SIZE = HyperParameter.of("referenceBatchSize", Kind.INT,
+            0, "linear scaling rule: the learning rate is meant for this batch and is scaled by batch size / this;"
+                    + " 0: no scaling (>= 0)", Check.of(">= 0 (0: no scaling)", v -> v >= 0));
+
+    public static final HyperParameter<Double> MOMENTUM = HyperParameter.of("momentum", Kind.DOUBLE, 0.9,
+            "momentum, in [0, 1)", Check.of("in [0, 1)", v -> v >= 0 && v < 1));
+
+    public static final HyperParameter<Boolean> NESTEROV = HyperParameter.of("nesterov", Kind.BOOLEAN, false,
+            "use Nesterov momentum", Check.any());
+
+    public static final HyperParameter<Double> WEIGHT_DECAY = HyperParameter.of("weightDecay", Kind.DOUBLE, 0.0,
+            "L2 weight decay on the weights, not the biases (>= 0)", Check.of("finite and >= 0",
+                    v -> v >= 0 && !v.isInfinite()));
+
+    public static final HyperParameter<Long> SEED = HyperParameter.of("seed", Kind.LONG, 1L,
+            "random seed: every random choice derives from (seed, epoch, step, partition)", Check.any());
+
+    public static final HyperParameter<Double> VALIDATION_FRACTION = HyperParameter.of("validationFraction",
+            Kind.DOUBLE, 0.0, "share of the training rows held out for validation when no validation rows are given,"
+                    + " in [0, 1)", Check.of("in [0, 1)", v -> v >= 0 && v < 1));
+
+    public static final HyperParameter<Integer> PATIENCE = HyperParameter.of("patience", Kind.INT, 0,
+            "stop after this many epochs without a lower validation loss, keeping the best weights; 0: never (>= 0)",
+            Check.of(">= 0", v -> v >= 0));
+
+    public static final HyperParameter<Boolean> STANDARDIZE = HyperParameter.of("standardize", Kind.BOOLEAN, true,
+            "scale inputs by the training data's global mean and standard deviation (kept in the model)", Check.any());
+
+    /** All of them, in the order of {@code --help}, the README and a checkpoint's record of the settings. */
+    public static final List<HyperParameter<?>> ALL = List.of(LAYERS, ACTIVATION, INITIALIZATION, EPOCHS, BATCH_SIZE,
+            LEARNING_RATE, LR_SCHEDULE, LR_STEP_EPOCHS, LR_GAMMA, LR_MIN_FRACTION, WARMUP_EPOCHS, REFERENCE_BATCH_SIZE,
+            MOMENTUM, NESTEROV, WEIGHT_DECAY, SEED, VALIDATION_FRACTION, PATIENCE, STANDARDIZE);
+
+    private static final Map<String, HyperParameter<?>> BY_NAME = ALL.stream()
+            .collect(Collectors.toUnmodifiableMap(HyperParameter::name, h -> h));
+    private static final Map<String, HyperParameter<?>> BY_OPTION = ALL.stream()
+            .collect(Collectors.toUnmodifiableMap(HyperParameter::option, h -> h));
+
+    /** The hyper-parameter whose Param is called {@code name} ({@code batchSize}); null if none is. */
+    public static HyperParameter<?> named(String name) {
+        return BY_NAME.get(name);
+    }
+
+    /** The hyper-parameter whose command-line option is {@code option} ({@code batch-size}); null if none is. */
+    public static HyperParameter<?> forOption(String option) {
+        return BY_OPTION.get(option);
+    }
+
+    private static String layersProblem(int[] sizes) {
+        String limit = "must be at least 2 sizes, each >= 1, the last >= 2, got ";
+        if (sizes == null) {
+            return "must be given, got null";
+        }
+        String shown = HyperParameter.shown(sizes);
+        if (sizes.length < 2) {
+            return limit + shown + ": a network needs at least an input and an output layer";
+        }
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] < 1) {
+                return limit + shown + ": layer " + i + " has size " + sizes[i] + "; every layer needs at least one unit";
+            }
+        }
+        if (sizes[sizes.length - 1] < 2) {
+            return limit + shown + ": the output layer has " + sizes[sizes.length - 1]
+                    + " unit; a classifier needs at least 2 classes";
+        }
+        try {
+            new Layout(sizes); // the rest: a network too large for one array
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "must fit one parameter array, got " + shown + ": " + e.getMessage();
+        }
+    }
+
+    private static boolean parses(Function<String, ?> parser, String name) {
+        try {
+            parser.apply(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}
