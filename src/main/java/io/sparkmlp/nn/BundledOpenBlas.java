@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 final class BundledOpenBlas {
 
     /** What was loaded: the library file, {@code openblas_get_config()}, the core type and the thread count. */
-    record Loaded(Path library, String version, String config, String coreType, int threads) {
+    record Loaded(Path library, String config, String coreType, int threads) {
     }
 
     private static final String RESOURCES = "/io/sparkmlp/nn/";
@@ -77,7 +77,7 @@ final class BundledOpenBlas {
         String config = openblas.getFunction("openblas_get_config").invokeString(new Object[0], false);
         String core = openblas.getFunction("openblas_get_corename").invokeString(new Object[0], false);
         int threads = openblas.getFunction("openblas_get_num_threads").invokeInt(new Object[0]);
-        return new Loaded(folder.resolve(files.get(files.size() - 1)), version, config, core, threads);
+        return new Loaded(folder.resolve(files.get(files.size() - 1)), config, core, threads);
     }
 
     /**

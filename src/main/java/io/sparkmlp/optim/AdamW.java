@@ -33,7 +33,7 @@ public final class AdamW extends AdaptiveMoments {
     /** As {@link Adam#step}; refuses a rate at which {@code 1 − η·λ} would not shrink the weights. */
     @Override
     public void step(float[] weights, float[] gradient, double learningRate) {
-        checkStep(layout, weights, gradient, learningRate);
+        StepArguments.check(layout, weights, gradient, learningRate);
         if (learningRate * weightDecay >= 1) {
             throw new IllegalArgumentException("adamw: learning rate (" + learningRate + ") times weight decay ("
                     + weightDecay + ") must be < 1, or every weight's sign flips or it is zeroed in one step");

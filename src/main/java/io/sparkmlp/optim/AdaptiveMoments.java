@@ -92,7 +92,7 @@ abstract sealed class AdaptiveMoments implements Optimizer permits Adam, AdamW {
     /** Takes one step in place on {@code weights}, given the mean gradient over the mini-batch. */
     @Override
     public void step(float[] weights, float[] gradient, double learningRate) {
-        checkStep(layout, weights, gradient, learningRate);
+        StepArguments.check(layout, weights, gradient, learningRate);
         step++;
         // bias corrections 1 − β^t, in double as torch computes them
         double correction1 = 1 - Math.pow(beta1, step);
@@ -116,16 +116,6 @@ abstract sealed class AdaptiveMoments implements Optimizer permits Adam, AdamW {
     abstract void update(float[] w, float[] g, int from, int to, double learningRate, float stepSize,
             float correction2Sqrt, double decay);
 
-    static void checkStep(Layout layout, float[] weights, float[] gradient, double learningRate) {
-        int n = layout.numParameters();
-        if (weights.length != n || gradient.length != n) {
-            throw new IllegalArgumentException("weights (" + weights.length + ") and gradient (" + gradient.length
-                    + ") must both have the layout's " + n + " parameters");
-        }
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
-        }
-    }
 
     /** Two vectors in this order (Map.of keeps none), so checkpoints write them in a fixed order. */
     static Map<String, float[]> orderedVectors(String firstName, float[] first, String secondName, float[] second) {

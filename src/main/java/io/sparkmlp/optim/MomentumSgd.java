@@ -67,14 +67,7 @@ public final class MomentumSgd implements Optimizer {
     /** Takes one step in place on {@code weights}, given the mean gradient over the mini-batch. */
     @Override
     public void step(float[] weights, float[] gradient, double learningRate) {
-        int n = layout.numParameters();
-        if (weights.length != n || gradient.length != n) {
-            throw new IllegalArgumentException("weights (" + weights.length + ") and gradient (" + gradient.length
-                    + ") must both have the layout's " + n + " parameters");
-        }
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
-        }
+        StepArguments.check(layout, weights, gradient, learningRate);
         float eta = (float) learningRate;
         for (int l = 0; l < layout.numLayers(); l++) {
             int weightsStart = layout.weightOffset(l);

@@ -93,7 +93,7 @@ public final class RmsProp implements Optimizer {
     /** Takes one step in place on {@code weights}, given the mean gradient over the mini-batch. */
     @Override
     public void step(float[] weights, float[] gradient, double learningRate) {
-        AdaptiveMoments.checkStep(layout, weights, gradient, learningRate);
+        StepArguments.check(layout, weights, gradient, learningRate);
         float eta = (float) learningRate;
         for (int l = 0; l < layout.numLayers(); l++) {
             int weightsStart = layout.weightOffset(l);
