@@ -138,7 +138,7 @@ public final class StepProfiler {
 
     private static Profile run(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
                                TrainingParams params, ClusterParams cluster, int warmup, int steps) {
-        Trainer trainer = new Trainer(params, cluster);
+        Trainer trainer = new Trainer(params, cluster).faults(TaskFaults.fromSettings(jsc));
         float[] weights = network.initialParameters(params.seed(), params.initialization());
         MomentumSgd sgd = new MomentumSgd(network.layout(), params.momentum(), params.nesterov(), params.weightDecay());
         int rows = (int) data.rows();

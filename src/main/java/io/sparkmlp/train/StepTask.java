@@ -57,6 +57,9 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         long started = System.nanoTime();
         float[] w = weights.value();
         long fetched = System.nanoTime();
+        if (faults != null) {
+            faults.delayComputation();
+        }
         int[] order = TaskBuffers.epochOrder(seed, epoch, trainRows);
         int from = step * batchSize;
         int to = Math.min(from + batchSize, trainRows);

@@ -63,6 +63,12 @@ public final class Trainer {
         return this;
     }
 
+    /** Test-only faults for {@link #stepTask} outside a fit (the step profiler's); a fit reads its own. */
+    Trainer faults(TaskFaults faults) {
+        this.faults = faults;
+        return this;
+    }
+
     /** A request another thread may make to stop the run at the next step, with a checkpoint. */
     public Trainer stopRequest(StopRequest stop) {
         this.stop = stop;
