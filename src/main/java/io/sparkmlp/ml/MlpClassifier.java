@@ -41,6 +41,10 @@ import org.apache.spark.sql.types.StructField;
  * delegate to {@link #set(HyperParameter, Object)} and {@link #get(HyperParameter)}, which serve any
  * hyper-parameter of the table.
  *
+ * <p>Inputs are standardised as {@link #standardize()} says; its default, {@code auto}, scales each
+ * feature by its own mean and standard deviation unless every training value is a multiple of 1/255
+ * in [0, 1] (pixels), which get one global mean and standard deviation. The scaling is kept in the model.
+ *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
  * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}) are separate
