@@ -188,9 +188,18 @@ public final class InputScaling implements Serializable {
      * (A global scaling goes faster through a 256-entry table of its own results.)
      */
     public void applyToBytes(byte[] src, int from, float[] byteValues, float[] dst, int to, int features) {
-        for (int k = 0; k < features; k++) {
-            // x'_k = scale_k * (b_k / 255) + shift_k
-            dst[to + k] = scale(k) * byteValues[src[from + k] & 0xff] + shift(k);
+        if (isGlobal()) {
+            float scale = scales[0];
+            float shift = shifts[0];
+            for (int k = 0; k < features; k++) {
+                // x' = scale * (b_k / 255) + shift
+                dst[to + k] = scale * byteValues[src[from + k] & 0xff] + shift;
+            }
+        } else {
+            for (int k = 0; k < features; k++) {
+                // x'_k = scale_k * (b_k / 255) + shift_k
+                dst[to + k] = scales[k] * byteValues[src[from + k] & 0xff] + shifts[k];
+            }
         }
     }
 

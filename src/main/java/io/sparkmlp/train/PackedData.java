@@ -270,6 +270,9 @@ public final class PackedData {
      */
     public FeatureMoments featureMoments() {
         List<FeatureMoments> parts = blocks.map(Block::moments).collect(); // one per partition, in partition order
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("cannot draw input moments from data with no partitions");
+        }
         FeatureMoments all = new FeatureMoments(parts.get(0).features());
         for (FeatureMoments part : parts) {
             all.merge(part);
