@@ -252,9 +252,8 @@ public final class MlpClassificationModel
                         + inputs);
             }
             double[] values = features instanceof DenseVector dense ? dense.values() : features.toArray();
-            for (int k = 0; k < inputs; k++) {
-                into[offset + k] = scaling.apply((float) values[k]);
-            }
+            // x'_k = scale_k * (float) x_k + shift_k, as training scaled the packed rows
+            scaling.apply(values, into, offset, inputs);
         }
 
         @Override

@@ -41,6 +41,10 @@ import org.apache.spark.sql.types.StructField;
  * delegate to {@link #set(HyperParameter, Object)} and {@link #get(HyperParameter)}, which serve any
  * hyper-parameter of the table.
  *
+ * <p>Inputs are standardised as {@link #standardize()} says; its default, {@code auto}, scales each
+ * feature by its own mean and standard deviation unless every training value is a multiple of 1/255
+ * in [0, 1] (pixels), which get one global mean and standard deviation. The scaling is kept in the model.
+ *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
  * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}) are separate
@@ -126,8 +130,29 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
             case LONG -> new LongParam(this, name, doc, Validators.<Object>of(h));
             case DOUBLE -> new DoubleParam(this, name, doc, Validators.<Object>of(h));
             case BOOLEAN -> new BooleanParam(this, name, doc);
-            case STRING -> new Param<String>(this, name, doc, Validators.<String>of(h));
+            case STRING -> new NameParam(this, name, doc, Validators.<String>of(h));
         };
+    }
+
+    /**
+     * A hyper-parameter whose value is a name. Reading saved Params it also takes a JSON boolean or
+     * number, in the table's spelling of it: an Estimator saved when {@code standardize} was a boolean
+     * ({@code true}) loads as {@code global}.
+     */
+    private static final class NameParam extends Param<String> {
+        private static final long serialVersionUID = 1L;
+
+        NameParam(Identifiable parent, String name, String doc, scala.Function1<String, Object> isValid) {
+            super(parent, name, doc, isValid);
+        }
+
+        @Override
+        public String jsonDecode(String json) {
+            String text = json.trim().startsWith("\"") ? super.jsonDecode(json) : json.trim();
+            @SuppressWarnings("unchecked")
+            HyperParameter<String> h = (HyperParameter<String>) HyperParameters.named(name());
+            return h == null ? text : h.canonicalValue(text);
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -419,15 +444,21 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         return get(HyperParameters.WEIGHT_DECAY);
     }
 
-    public BooleanParam standardize() {
-        return (BooleanParam) hyperParameter(HyperParameters.STANDARDIZE);
+    public Param<String> standardize() {
+        return (Param<String>) hyperParameter(HyperParameters.STANDARDIZE);
     }
 
-    public MlpClassifier setStandardize(boolean value) {
+    /** {@code none}, {@code global}, {@code feature} or {@code auto} (the default: global for image-like data, else feature). */
+    public MlpClassifier setStandardize(String value) {
         return set(HyperParameters.STANDARDIZE, value);
     }
 
-    public boolean getStandardize() {
+    /** The older switch: true is {@code global}, false {@code none}. */
+    public MlpClassifier setStandardize(boolean value) {
+        return setStandardize(value ? "global" : "none");
+    }
+
+    public String getStandardize() {
         return get(HyperParameters.STANDARDIZE);
     }
 

@@ -1,5 +1,6 @@
 package io.sparkmlp.train;
 
+import io.sparkmlp.nn.FeatureMoments;
 import io.sparkmlp.nn.InputScaling;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -41,52 +42,47 @@ final class Block implements Serializable {
         return labels[row];
     }
 
-    /** The lookup table from a stored byte to the scaled network input, filled into {@code table[256]}. */
+    /** A stored byte's value, {@code v / 255f}, for scalings with a scale and shift per feature. */
+    private static final float[] BYTE_VALUES = new float[256];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            // x = v / 255
+            BYTE_VALUES[v] = v / 255f;
+        }
+    }
+
+    /** The lookup table from a stored byte to the scaled network input of a global scaling, filled into {@code table[256]}. */
     static void fillByteTable(InputScaling scaling, float[] table) {
         for (int v = 0; v < 256; v++) {
             // x' = scale * (v / 255) + shift
-            table[v] = scaling.apply(v / 255f);
+            table[v] = scaling.apply(0, BYTE_VALUES[v]);
         }
     }
 
-    /** Writes row {@code row}, scaled, into {@code dst[offset, offset + features)}. */
+    /**
+     * Writes row {@code row}, scaled, into {@code dst[offset, offset + features)}; {@code byteTable} is
+     * {@link #fillByteTable}'s for {@code scaling} when that is global (the fast path for images).
+     */
     void unpack(int row, float[] dst, int offset, InputScaling scaling, float[] byteTable) {
         int from = row * features;
-        if (bytes != null) {
+        if (bytes != null && scaling.isGlobal()) {
             for (int k = 0; k < features; k++) {
+                // x' = table[b] = scale * (b / 255) + shift
                 dst[offset + k] = byteTable[bytes[from + k] & 0xff];
             }
+        } else if (bytes != null) {
+            // x'_k = scale_k * (b_k / 255) + shift_k
+            scaling.applyToBytes(bytes, from, BYTE_VALUES, dst, offset, features);
         } else {
-            float scale = scaling.scale();
-            float shift = scaling.shift();
-            for (int k = 0; k < features; k++) {
-                // x' = scale * x + shift
-                dst[offset + k] = scale * floats[from + k] + shift;
-            }
+            // x'_k = scale_k * x_k + shift_k
+            scaling.apply(floats, from, dst, offset, features);
         }
     }
 
-    /** Sum and sum of squares of every stored value, for standardisation. */
-    double[] moments() {
-        double sum = 0;
-        double sumSq = 0;
-        if (bytes != null) {
-            long[] histogram = new long[256];
-            for (byte b : bytes) {
-                histogram[b & 0xff]++;
-            }
-            for (int v = 0; v < 256; v++) {
-                double x = v / 255.0;
-                sum += histogram[v] * x;
-                sumSq += histogram[v] * x * x;
-            }
-        } else {
-            for (float x : floats) {
-                sum += x;
-                sumSq += (double) x * x;
-            }
-        }
-        return new double[] {sum, sumSq, (double) rows * features};
+    /** Each feature's count, mean and sum of squared deviations over this block's rows, for standardisation. */
+    FeatureMoments moments() {
+        return bytes != null ? FeatureMoments.ofBytes(bytes, rows, features) : FeatureMoments.of(floats, rows, features);
     }
 
     /** The rows whose {@code keep} flag is set, in order. */

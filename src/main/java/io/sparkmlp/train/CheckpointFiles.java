@@ -175,8 +175,7 @@ public final class CheckpointFiles {
         data.put("validation_rows", d.validationRows());
         data.put("validation_partitions", d.validationPartitions());
         data.put("validation_labels_crc32", d.validationLabelsCrc());
-        data.put("input_scale_bits", Float.floatToRawIntBits(d.inputScale()));
-        data.put("input_shift_bits", Float.floatToRawIntBits(d.inputShift()));
+        data.put("input_scaling_crc32", d.inputScalingCrc());
         ObjectNode position = h.putObject("position");
         position.put("steps_per_epoch", c.stepsPerEpoch());
         position.put("epoch", c.epoch());
@@ -338,12 +337,19 @@ public final class CheckpointFiles {
     private static Checkpoint checkpoint(JsonNode h, Map<String, float[]> arrays, Path file) {
         Map<String, String> settings = new LinkedHashMap<>();
         h.path("settings").fields().forEachRemaining(e -> settings.put(e.getKey(), e.getValue().asText()));
+        // in today's spelling, so a checkpoint that recorded an older one (standardize = true) still resumes
+        settings.replaceAll((option, text) -> {
+            HyperParameter<?> definition = HyperParameters.forOption(option);
+            return definition == null ? text : definition.canonicalText(text);
+        });
         JsonNode d = h.path("data");
         DataFingerprint data = new DataFingerprint(d.path("train_rows").asLong(), d.path("train_partitions").asInt(),
                 d.path("train_labels_crc32").asLong(), d.path("validation_rows").asLong(),
                 d.path("validation_partitions").asInt(), d.path("validation_labels_crc32").asLong(),
-                Float.intBitsToFloat(d.path("input_scale_bits").asInt()),
-                Float.intBitsToFloat(d.path("input_shift_bits").asInt()));
+                d.has("input_scaling_crc32") ? d.path("input_scaling_crc32").asLong()
+                        // written before per-feature scaling: one global scale and shift, as float bits
+                        : io.sparkmlp.nn.InputScaling.global(Float.intBitsToFloat(d.path("input_scale_bits").asInt()),
+                                Float.intBitsToFloat(d.path("input_shift_bits").asInt())).crc32());
         JsonNode p = h.path("position");
         JsonNode e = h.path("epoch_sums");
         JsonNode b = h.path("best");

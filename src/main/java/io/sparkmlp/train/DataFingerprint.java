@@ -9,16 +9,24 @@ import java.util.zip.CRC32;
 /**
  * What a run was trained on, as far as a resume must match it: the training and validation rows
  * and partitions (the partitioning fixes the summation order, so it fixes the bits), a CRC32 of
- * their labels in global row order, and the input scaling drawn from the training features.
+ * their labels in global row order, and a CRC32 of the input scaling drawn from the training features
+ * (every scale and shift, {@link InputScaling#crc32}).
  */
 public record DataFingerprint(long trainRows, int trainPartitions, long trainLabelsCrc, long validationRows,
-                              int validationPartitions, long validationLabelsCrc, float inputScale, float inputShift) {
+                              int validationPartitions, long validationLabelsCrc, long inputScalingCrc) {
+
+    /** A fingerprint with a global input scaling, as checkpoints before per-feature scaling recorded it. */
+    public DataFingerprint(long trainRows, int trainPartitions, long trainLabelsCrc, long validationRows,
+                           int validationPartitions, long validationLabelsCrc, float inputScale, float inputShift) {
+        this(trainRows, trainPartitions, trainLabelsCrc, validationRows, validationPartitions, validationLabelsCrc,
+                InputScaling.global(inputScale, inputShift).crc32());
+    }
 
     /** One small job per data set over the cached blocks. */
     static DataFingerprint of(PackedData train, PackedData validation, InputScaling scaling) {
         return new DataFingerprint(train.rows(), train.numPartitions(), labelsCrc(train),
                 validation == null ? 0 : validation.rows(), validation == null ? 0 : validation.numPartitions(),
-                validation == null ? 0 : labelsCrc(validation), scaling.scale(), scaling.shift());
+                validation == null ? 0 : labelsCrc(validation), scaling.crc32());
     }
 
     /** The labels' CRC32 over all partitions: each partition's CRC, then a CRC of those in partition order. */
@@ -57,10 +65,9 @@ public record DataFingerprint(long trainRows, int trainPartitions, long trainLab
             d.add("validation labels (CRC32 " + validationLabelsCrc + " in the checkpoint, " + other.validationLabelsCrc
                     + " here)");
         }
-        if (Float.floatToIntBits(inputScale) != Float.floatToIntBits(other.inputScale)
-                || Float.floatToIntBits(inputShift) != Float.floatToIntBits(other.inputShift)) {
-            d.add("input scaling drawn from the training features (scale " + inputScale + ", shift " + inputShift
-                    + " in the checkpoint; " + other.inputScale + ", " + other.inputShift + " here)");
+        if (inputScalingCrc != other.inputScalingCrc) {
+            d.add("input scaling drawn from the training features (CRC32 " + inputScalingCrc + " in the checkpoint, "
+                    + other.inputScalingCrc + " here)");
         }
         return d;
     }

@@ -206,6 +206,20 @@ public final class HyperParameter<T> {
         return copy(canonical.apply(value));
     }
 
+    /**
+     * A good value in its one spelling (e.g. {@code standardize}'s older {@code true} as {@code global}); a
+     * value that fails the check comes back as it is, for the check to report.
+     */
+    public T canonicalValue(T value) {
+        return problem(name, value) == null ? copy(canonical.apply(value)) : value;
+    }
+
+    /** {@link #canonicalValue} of a value written as text (a checkpoint's record of the settings); other text as it is. */
+    public String canonicalText(String text) {
+        T value = parse(text);
+        return value == null ? text : format(canonicalValue(value));
+    }
+
     /** Reads a value from text; null when the text is not {@link Kind#expected}. The value is not checked. */
     public T parse(String text) {
         return type().cast(kind.parse(text));

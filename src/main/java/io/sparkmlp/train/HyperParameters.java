@@ -92,8 +92,15 @@ public final class HyperParameters {
             "stop after this many epochs without a lower validation loss, keeping the best weights; 0: never (>= 0)",
             Check.of(">= 0", v -> v >= 0));
 
-    public static final HyperParameter<Boolean> STANDARDIZE = HyperParameter.of("standardize", Kind.BOOLEAN, true,
-            "scale inputs by the training data's global mean and standard deviation (kept in the model)", Check.any());
+    public static final HyperParameter<String> STANDARDIZE = HyperParameter.of("standardize", Kind.STRING, "auto",
+            "input scaling, kept in the model: none; global (one mean and standard deviation over every value, as for"
+                    + " pixels); feature (each feature's own mean and standard deviation; a constant feature is left as"
+                    + " it is); auto: global when every training value is a multiple of 1/255 in [0, 1] (images: IDX"
+                    + " files on the command line), else feature (columns of different scales: most DataFrames given"
+                    + " to the Estimator). The older true and false mean global and none",
+            Check.of("one of none, global, feature, auto (or true: global, false: none)",
+                    v -> List.of("none", "global", "feature", "auto", "true", "false").contains(v)))
+            .canonical(v -> v.equals("true") ? "global" : v.equals("false") ? "none" : v);
 
     /** All of them, in the order of {@code --help}, the README and a checkpoint's record of the settings. */
     public static final List<HyperParameter<?>> ALL = List.of(LAYERS, ACTIVATION, INITIALIZATION, EPOCHS, BATCH_SIZE,

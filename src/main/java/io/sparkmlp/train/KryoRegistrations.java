@@ -28,7 +28,7 @@ public final class KryoRegistrations implements KryoRegistrator {
         // packed rows, when a cached block spills to disk or is shuffled
         kryo.register(Block.class);
         // per-partition input moments, collected for standardisation
-        kryo.register(double[][].class);
+        kryo.register(io.sparkmlp.nn.FeatureMoments.class);
         for (String name : SPARK_CLASSES) {
             try {
                 kryo.register(Class.forName(name, false, Thread.currentThread().getContextClassLoader()));

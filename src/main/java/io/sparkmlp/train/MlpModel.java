@@ -20,6 +20,7 @@ public final class MlpModel implements Serializable {
     public MlpModel(Network network, InputScaling scaling, float[] weights) {
         this.network = Objects.requireNonNull(network, "network");
         this.scaling = Objects.requireNonNull(scaling, "scaling");
+        scaling.requireFeatures(network.layout().inputSize());
         if (weights.length != network.layout().numParameters()) {
             throw new IllegalArgumentException("weights have " + weights.length + " values, layers "
                     + network.layout() + " need " + network.layout().numParameters());
@@ -61,9 +62,8 @@ public final class MlpModel implements Serializable {
             throw new IllegalArgumentException("got " + features.length + " features; the network's input layer has " + inputs);
         }
         Workspace ws = new Workspace(network.layout(), 1);
-        for (int k = 0; k < inputs; k++) {
-            ws.input()[k] = scaling.apply((float) features[k]);
-        }
+        // x'_k = scale_k * (float) x_k + shift_k
+        scaling.apply(features, ws.input(), 0, inputs);
         return ws;
     }
 

@@ -26,11 +26,17 @@ import org.apache.hadoop.fs.Path;
  * A model on any Hadoop file system as two files: {@code metadata.json} (format, layers, activation,
  * input scaling, parameter count, checksum) and {@code weights.bin} (the flat float32 weights,
  * little-endian). No Java serialization: the files outlive the classes.
+ *
+ * <p>Version 2 writes the input scaling as {@code input_scaling}: {@code {"scale": [...], "shift": [...]}},
+ * one value for every feature or one per feature; version 1 files, with one {@code input_scale} and
+ * {@code input_shift}, still load.
  */
 public final class ModelFiles {
 
     public static final String FORMAT = "sparkmlp-mlp";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The first version, with one global input scale and shift; still read. */
+    static final int VERSION_GLOBAL_SCALING = 1;
     static final String METADATA = "metadata.json";
     static final String WEIGHTS = "weights.bin";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,8 +61,15 @@ public final class ModelFiles {
             layers.add(size);
         }
         meta.put("activation", model.network().hidden().id());
-        meta.put("input_scale", model.scaling().scale());
-        meta.put("input_shift", model.scaling().shift());
+        ObjectNode scaling = meta.putObject("input_scaling");
+        var scales = scaling.putArray("scale");
+        for (float v : model.scaling().scales()) {
+            scales.add((double) v); // the float's exact value, read back bit for bit
+        }
+        var shifts = scaling.putArray("shift");
+        for (float v : model.scaling().shifts()) {
+            shifts.add((double) v);
+        }
         meta.put("parameters", weights.length);
         meta.put("weights_file", WEIGHTS);
         meta.put("weights_crc32", crc.getValue());
@@ -90,9 +103,11 @@ public final class ModelFiles {
             JsonNode meta = readMetadata(fs, metaPath);
             String format = required(meta, "format", metaPath).asText();
             JsonNode version = required(meta, "version", metaPath);
-            if (!FORMAT.equals(format) || !version.canConvertToInt() || version.asInt() != VERSION) {
+            if (!FORMAT.equals(format) || !version.canConvertToInt()
+                    || (version.asInt() != VERSION && version.asInt() != VERSION_GLOBAL_SCALING)) {
                 throw new IllegalArgumentException(metaPath + " is format '" + format + "' version " + version
-                        + "; this sparkmlp reads '" + FORMAT + "' version " + VERSION);
+                        + "; this sparkmlp reads '" + FORMAT + "' version " + VERSION + " (and "
+                        + VERSION_GLOBAL_SCALING + ")");
             }
             JsonNode layers = required(meta, "layers", metaPath);
             int[] sizes = new int[layers.size()];
@@ -145,12 +160,51 @@ public final class ModelFiles {
             }
             float[] weights = new float[parameters];
             ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(weights);
-            InputScaling scaling = new InputScaling((float) required(meta, "input_scale", metaPath).asDouble(),
-                    (float) required(meta, "input_shift", metaPath).asDouble());
+            InputScaling scaling = version.asInt() == VERSION_GLOBAL_SCALING
+                    ? scaling(() -> InputScaling.global((float) required(meta, "input_scale", metaPath).asDouble(),
+                            (float) required(meta, "input_shift", metaPath).asDouble()), metaPath)
+                    : scaling(required(meta, "input_scaling", metaPath), network.layout().inputSize(), metaPath);
             return new MlpModel(network, scaling, weights);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the model at " + folder + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Version 2's {@code input_scaling}: one scale and shift for all features, or one per feature. */
+    private static InputScaling scaling(JsonNode node, int features, Path metaPath) {
+        float[] scales = floats(node.get("scale"), "input_scaling.scale", metaPath);
+        float[] shifts = floats(node.get("shift"), "input_scaling.shift", metaPath);
+        if (scales.length != shifts.length || (scales.length != 1 && scales.length != features)) {
+            throw new IllegalArgumentException(metaPath + ": input_scaling has " + scales.length + " scales and "
+                    + shifts.length + " shifts; expected 1 of each (one for all features) or " + features
+                    + " (the input layer's size)");
+        }
+        return scaling(() -> scales.length == 1 ? InputScaling.global(scales[0], shifts[0])
+                : InputScaling.perFeature(scales, shifts), metaPath);
+    }
+
+    private static InputScaling scaling(java.util.function.Supplier<InputScaling> build, Path metaPath) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(metaPath + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static float[] floats(JsonNode array, String field, Path metaPath) {
+        if (array == null || !array.isArray()) {
+            throw new IllegalArgumentException(metaPath + ": " + field + " is " + array + ", not an array of numbers");
+        }
+        float[] values = new float[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            if (!array.get(i).isNumber()) {
+                throw new IllegalArgumentException(metaPath + ": " + field + "[" + i + "] is " + array.get(i)
+                        + ", not a number");
+            }
+            // written from a float: the double read back rounds to the same float
+            values[i] = (float) array.get(i).asDouble();
+        }
+        return values;
     }
 
     private static JsonNode readMetadata(FileSystem fs, Path metaPath) throws IOException {
@@ -172,7 +226,8 @@ public final class ModelFiles {
         JsonNode value = meta.get(field);
         if (value == null || value.isNull()) {
             throw new IllegalArgumentException(metaPath + " has no '" + field + "'; a model's " + METADATA
-                    + " records format, version, layers, activation, input_scale, input_shift, parameters and weights_crc32");
+                    + " records format, version, layers, activation, input_scaling (version 1: input_scale and"
+                    + " input_shift), parameters and weights_crc32");
         }
         return value;
     }

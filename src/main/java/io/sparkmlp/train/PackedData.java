@@ -1,5 +1,6 @@
 package io.sparkmlp.train;
 
+import io.sparkmlp.nn.FeatureMoments;
 import io.sparkmlp.nn.Rng;
 import java.util.Collections;
 import java.util.Iterator;
@@ -262,19 +263,26 @@ public final class PackedData {
         return Collections.singletonList(block.select(keep)).iterator();
     }
 
-    /** Mean and standard deviation over every value of every row, summed in partition order. */
-    public double[] meanAndStd() {
-        List<double[]> parts = blocks.map(Block::moments).collect();
-        double sum = 0;
-        double sumSq = 0;
-        double n = 0;
-        for (double[] m : parts) {
-            sum += m[0];
-            sumSq += m[1];
-            n += m[2];
+    /**
+     * Each feature's count, mean and sum of squared deviations over every row, in one job over the
+     * cached blocks: each block's in two passes, merged on the driver in partition order (Chan et
+     * al.'s update), so the result does not depend on the order tasks finish in.
+     */
+    public FeatureMoments featureMoments() {
+        List<FeatureMoments> parts = blocks.map(Block::moments).collect(); // one per partition, in partition order
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("cannot draw input moments from data with no partitions");
         }
-        double mean = sum / n;
-        return new double[] {mean, Math.sqrt(Math.max(0, sumSq / n - mean * mean))};
+        FeatureMoments all = new FeatureMoments(parts.get(0).features());
+        for (FeatureMoments part : parts) {
+            all.merge(part);
+        }
+        return all;
+    }
+
+    /** Mean and standard deviation over every value of every row. */
+    public double[] meanAndStd() {
+        return featureMoments().global();
     }
 
     JavaRDD<Block> blocks() {

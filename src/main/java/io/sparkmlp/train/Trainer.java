@@ -1,5 +1,6 @@
 package io.sparkmlp.train;
 
+import io.sparkmlp.nn.FeatureMoments;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
@@ -309,14 +310,26 @@ public final class Trainer {
         return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == 0f;
     }
 
-    /** The training data's global mean and standard deviation as an input scaling when asked for, else none. */
+    /**
+     * The input scaling {@link TrainingParams#standardize} asks for, drawn from the training data in one
+     * job: none; the global mean and standard deviation; each feature's own; or, for {@code auto}, the
+     * global ones when every training value was packed as a byte (image-like), else each feature's.
+     */
     static InputScaling inputScaling(PackedData trainData, TrainingParams params) {
-        if (!params.standardize()) {
+        String mode = params.standardize();
+        if (mode.equals("none")) {
             return InputScaling.IDENTITY;
         }
-        double[] moments = trainData.meanAndStd();
-        LOG.info("standardising inputs with mean {} and standard deviation {}", moments[0], moments[1]);
-        return InputScaling.standardize(moments[0], moments[1]);
+        FeatureMoments moments = trainData.featureMoments();
+        boolean global = mode.equals("global") || (mode.equals("auto") && moments.imageLike());
+        if (global) {
+            double[] all = moments.global();
+            LOG.info("standardising inputs ({}) with the global mean {} and standard deviation {}", mode, all[0], all[1]);
+            return InputScaling.standardize(all[0], all[1]);
+        }
+        InputScaling scaling = InputScaling.standardizeEach(moments.means(), moments.standardDeviations());
+        LOG.info("standardising inputs ({}) per feature: {}", mode, scaling);
+        return scaling;
     }
 
     /**

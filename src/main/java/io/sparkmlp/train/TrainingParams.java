@@ -120,9 +120,17 @@ public final class TrainingParams implements Serializable {
         return set(HyperParameters.PATIENCE, patience);
     }
 
-    /** Standardise inputs with the training data's global mean and standard deviation (else use them as they are). */
-    public TrainingParams standardize(boolean standardize) {
+    /**
+     * How inputs are scaled: {@code none}, {@code global} (one mean and standard deviation), {@code feature}
+     * (one per feature) or {@code auto} (global for image-like data, else feature); see {@link HyperParameters#STANDARDIZE}.
+     */
+    public TrainingParams standardize(String standardize) {
         return set(HyperParameters.STANDARDIZE, standardize);
+    }
+
+    /** The older switch: true is {@code global}, false {@code none}. */
+    public TrainingParams standardize(boolean standardize) {
+        return standardize(standardize ? "global" : "none");
     }
 
     public Layout layout() {
@@ -210,7 +218,8 @@ public final class TrainingParams implements Serializable {
         return get(HyperParameters.PATIENCE);
     }
 
-    public boolean standardize() {
+    /** {@code none}, {@code global}, {@code feature} or {@code auto}. */
+    public String standardize() {
         return get(HyperParameters.STANDARDIZE);
     }
 

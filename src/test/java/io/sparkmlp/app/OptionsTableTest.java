@@ -47,7 +47,7 @@ class OptionsTableTest {
             Map.entry("lrGamma", 0.7), Map.entry("lrMinFraction", 0.1), Map.entry("warmupEpochs", 0.5),
             Map.entry("referenceBatchSize", 48), Map.entry("momentum", 0.8), Map.entry("nesterov", true),
             Map.entry("weightDecay", 1e-3), Map.entry("seed", 77L), Map.entry("validationFraction", 0.2),
-            Map.entry("patience", 1), Map.entry("standardize", false));
+            Map.entry("patience", 1), Map.entry("standardize", "feature"));
 
     @TempDir
     Path dir;

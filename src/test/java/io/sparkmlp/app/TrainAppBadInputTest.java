@@ -56,7 +56,7 @@ class TrainAppBadInputTest {
         "momentum|1|--momentum 1: momentum must be in [0, 1), got 1.0",
         "nesterov|maybe|--nesterov needs true or false, got 'maybe'",
         "weight-decay|-0.01|--weight-decay -0.01: weight decay must be finite and >= 0, got -0.01",
-        "standardize|2|--standardize needs true or false, got '2'",
+        "standardize|2|--standardize 2: standardize must be one of none, global, feature, auto (or true: global, false: none), got 2",
         "validation-fraction|1|--validation-fraction 1: validation fraction must be in [0, 1), got 1.0",
         "patience|-1|--patience -1: patience must be >= 0, got -1",
         "seed|one|--seed needs an integer, got 'one'",

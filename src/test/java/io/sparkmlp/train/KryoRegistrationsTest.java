@@ -54,6 +54,12 @@ class KryoRegistrationsTest {
         float[] row = new float[3];
         block.unpack(0, row, 0, io.sparkmlp.nn.InputScaling.IDENTITY, fillTable());
         assertArrayEquals(new float[] {0f, 1f, 128 / 255f}, row);
+
+        io.sparkmlp.nn.FeatureMoments moments = roundTrip(serializer, block.moments());
+        assertEquals(2, moments.count());
+        assertEquals(0.5, moments.mean(0));
+        assertEquals(0.25, moments.variance(1));
+        assertEquals(true, moments.imageLike());
     }
 
     private static float[] fillTable() {

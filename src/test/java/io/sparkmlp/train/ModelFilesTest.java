@@ -30,7 +30,7 @@ class ModelFilesTest {
 
     private static MlpModel model() {
         Network network = new Network(new Layout(5, 7, 3), Activation.LEAKY_RELU);
-        return new MlpModel(network, new InputScaling(2.5f, -0.75f), network.initialParameters(4, Initialization.HE));
+        return new MlpModel(network, InputScaling.global(2.5f, -0.75f), network.initialParameters(4, Initialization.HE));
     }
 
     @Test
@@ -47,6 +47,59 @@ class ModelFilesTest {
         // saving again over the same folder replaces it
         ModelFiles.save(loaded, folder, conf);
         assertArrayEquals(original.weights(), ModelFiles.load(folder, conf).weights());
+    }
+
+    @Test
+    void aModelWithAScaleAndShiftPerFeatureLoadsBackBitForBit() {
+        Network network = new Network(new Layout(5, 7, 3), Activation.TANH);
+        // values whose shortest decimal text is long, and one feature left as it is
+        InputScaling scaling = InputScaling.perFeature(new float[] {1f / 3, 1e-7f, 12345.678f, 1f, Math.nextUp(0.1f)},
+                new float[] {-2f / 3, 7e-8f, -1.0e6f, 0f, Float.MIN_NORMAL});
+        MlpModel original = new MlpModel(network, scaling, network.initialParameters(9, Initialization.GLOROT));
+        String folder = dir.resolve("per-feature").toString();
+        ModelFiles.save(original, folder, conf);
+        MlpModel loaded = ModelFiles.load(folder, conf);
+        assertArrayEquals(scaling.scales(), loaded.scaling().scales());
+        assertArrayEquals(scaling.shifts(), loaded.scaling().shifts());
+        assertEquals(scaling, loaded.scaling());
+        double[] x = {0.3, 2e6, 1e-4, -8, 0.25};
+        assertArrayEquals(original.predictProbabilities(x), loaded.predictProbabilities(x));
+    }
+
+    @Test
+    void aVersionOneFileWithOneScaleAndShiftStillLoads() throws Exception {
+        MlpModel original = model();
+        Path folder = saved();
+        // what version 1 wrote: one input_scale and input_shift, as floats
+        editMetadata(folder, meta -> {
+            meta.remove("input_scaling");
+            meta.put("version", 1).put("input_scale", 2.5f).put("input_shift", -0.75f);
+        });
+        MlpModel loaded = ModelFiles.load(folder.toString(), conf);
+        assertEquals(InputScaling.global(2.5f, -0.75f), loaded.scaling());
+        assertTrue(loaded.scaling().isGlobal());
+        double[] x = {0.1, -2, 3, 0.5, 1};
+        assertArrayEquals(original.predictProbabilities(x), loaded.predictProbabilities(x));
+    }
+
+    @Test
+    void anInputScalingOfTheWrongSizeIsRefusedWithBothCounts() throws Exception {
+        Path folder = saved();
+        editMetadata(folder, meta -> {
+            ObjectNode scaling = meta.putObject("input_scaling");
+            scaling.putArray("scale").add(1.0).add(2.0);
+            scaling.putArray("shift").add(0.0).add(0.0);
+        });
+        IllegalArgumentException e = loadFails(folder);
+        assertTrue(e.getMessage().contains("input_scaling has 2 scales and 2 shifts; expected 1 of each (one for all"
+                + " features) or 5 (the input layer's size)"), e.getMessage());
+        editMetadata(folder, meta -> {
+            ObjectNode scaling = meta.putObject("input_scaling");
+            scaling.putArray("scale").add(0.0);
+            scaling.putArray("shift").add(0.0);
+        });
+        e = loadFails(folder);
+        assertTrue(e.getMessage().contains("finite, non-zero scale"), e.getMessage());
     }
 
     @Test
@@ -130,7 +183,8 @@ class ModelFilesTest {
         editMetadata(folder, meta -> meta.put("version", ModelFiles.VERSION + 1));
         IllegalArgumentException e = loadFails(folder);
         assertTrue(e.getMessage().contains("is format '" + ModelFiles.FORMAT + "' version " + (ModelFiles.VERSION + 1)
-                + "; this sparkmlp reads '" + ModelFiles.FORMAT + "' version " + ModelFiles.VERSION), e.getMessage());
+                + "; this sparkmlp reads '" + ModelFiles.FORMAT + "' version " + ModelFiles.VERSION + " (and 1)"),
+                e.getMessage());
         editMetadata(folder, meta -> meta.put("version", ModelFiles.VERSION).put("format", "keras-h5"));
         e = loadFails(folder);
         assertTrue(e.getMessage().contains("is format 'keras-h5'"), e.getMessage());

@@ -50,9 +50,7 @@ final class SyntheticImages {
 
     /** Standardisation with the block's own mean and standard deviation, as the trainer's {@code standardize} option does. */
     static InputScaling standardization(Block block) {
-        double[] moments = block.moments();
-        double mean = moments[0] / moments[2];
-        double std = Math.sqrt(Math.max(0, moments[1] / moments[2] - mean * mean));
-        return InputScaling.standardize(mean, std);
+        double[] moments = block.moments().global();
+        return InputScaling.standardize(moments[0], moments[1]);
     }
 }
