@@ -73,7 +73,7 @@ class OptionsTableTest {
         String block = readme.substring(readme.indexOf(OptionsTable.BEGIN), readme.indexOf(OptionsTable.END));
         Set<String> rows = new TreeSet<>();
         Map<String, String> paramOfRow = new LinkedHashMap<>();
-        Matcher row = Pattern.compile("(?m)^\\| `--([a-z-]+)[^`]*` \\| (?:`(\\w+)`|-) \\|").matcher(block);
+        Matcher row = Pattern.compile("(?m)^\\| `--([a-z0-9-]+)[^`]*` \\| (?:`(\\w+)`|-) \\|").matcher(block);
         while (row.find()) {
             rows.add(row.group(1));
             if (row.group(2) != null) {

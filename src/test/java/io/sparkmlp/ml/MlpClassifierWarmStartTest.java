@@ -52,12 +52,13 @@ class MlpClassifierWarmStartTest {
         warm.save(dir.resolve("estimator").toString());
         MlpClassifier loaded = MlpClassifier.load(dir.resolve("estimator").toString());
         assertEquals(warm.getInitialWeights(), loaded.getInitialWeights());
-        assertFalse(small().isDefined(small().initialWeights()), "unset by default");
+        MlpClassifier unset = small();
+        assertFalse(unset.isDefined(unset.initialWeights()), "unset by default");
 
         double warmLoss = loaded.fit(data).history().get(0).trainLoss();
         assertEquals(firstLoss, warmLoss, 1e-5 * firstLoss);
         double coldLoss = small().fit(data).history().get(0).trainLoss();
-        assertTrue(coldLoss > 2 * warmLoss, "cold start's first loss " + coldLoss + ", warm start's " + warmLoss);
+        assertTrue(coldLoss - warmLoss > 0.1, "cold start's first loss " + coldLoss + ", warm start's " + warmLoss);
     }
 
     @Test

@@ -131,9 +131,10 @@ class OptimizerRunsTest {
     }
 
     // Partitions change only the order in which float partial sums are added, about 1e-7 relative
-    // in the gradient; over 39 steps that grows, most for the adaptive optimizers, which divide by
-    // small second moments. Measured: see the report of the commit that added this test.
-    private static final double PARTITION_TOLERANCE = 1e-4;
+    // in the gradient; over 39 steps the weights stayed as close. Measured over 2 and 3 partitions:
+    // sgd 1.0e-7, adam 4.5e-8, adamw 4.7e-8, rmsprop 2.1e-7, adam with elastic net and clipping
+    // 5.6e-8; the tolerance leaves a factor of about 50.
+    private static final double PARTITION_TOLERANCE = 1e-5;
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sgd", "adam", "adamw", "rmsprop"})

@@ -49,7 +49,7 @@ class WarmStartTest {
         assertEquals(savedLoss, warmLoss, 1e-5 * savedLoss, "warm start");
         // and not what the seed's initialisation starts from
         double coldLoss = cold.history().get(0).trainLoss();
-        assertTrue(coldLoss > 2 * warmLoss, "cold start's first loss " + coldLoss + ", warm start's " + warmLoss);
+        assertTrue(coldLoss - warmLoss > 0.1, "cold start's first loss " + coldLoss + ", warm start's " + warmLoss);
     }
 
     @Test
