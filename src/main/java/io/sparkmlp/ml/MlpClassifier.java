@@ -32,14 +32,16 @@ import org.apache.spark.sql.types.StructField;
 
 /**
  * A multilayer perceptron classifier for Spark ML pipelines, trained with sparkmlp's synchronous
- * data-parallel SGD with momentum. Takes any DataFrame with a numeric label column (class indices
+ * data-parallel training (SGD with momentum, Adam, AdamW or RMSProp: the {@code optimizer} Param).
+ * Takes any DataFrame with a numeric label column (class indices
  * 0..k-1) and a Vector features column; {@code fit} is a fixed sequence: check the Params, split off
  * validation rows, train with {@link Trainer}, wrap the model.
  *
  * <p>The hyper-parameters' Params are built from the table in {@link HyperParameters} (name, doc,
  * default, a validator that names the value and the limit); the typed setters and getters below
  * delegate to {@link #set(HyperParameter, Object)} and {@link #get(HyperParameter)}, which serve any
- * hyper-parameter of the table.
+ * hyper-parameter of the table (those without a typed setter, e.g.
+ * {@code set(HyperParameters.OPTIMIZER, "adam")}, or Spark's own {@code set("optimizer", "adam")}).
  *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
