@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Golden values for sparkmlp's optimizers (Adam, AdamW, RmsProp), from PyTorch's torch.optim.
+"""Golden values for sparkmlp's optimizers (Adam, AdamW, RmsProp), from PyTorch's torch.optim, and for
+its gradient clipping, from torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
 
 The problem: a 3-2-2 network's parameters (two nn.Linear layers, seeded init), five steps with fixed
 seeded gradients, each optimizer in a few settings (with and without weight decay; one case with a
@@ -8,6 +9,10 @@ optimizer's state, flattened onto sparkmlp's Layout (io/sparkmlp/nn/Layout.java)
 weights as a column-major out x in matrix (torch's row-major (out, in) weight, transposed, then
 flattened), then the bias. OptimizerGoldenTest replays the same gradients through the Java
 optimizers and compares.
+
+The clipping cases take the same five gradients through clip_grad_value_ (if its limit is > 0) and
+then clip_grad_norm_ (if its limit is > 0), over all four tensors together, as sparkmlp's driver
+clips its averaged gradient (io/sparkmlp/optim/GradientClipping.java); GradientClippingTest compares.
 
 sparkmlp decays only the weights, never the biases, while torch decays every parameter in a group;
 so each torch optimizer here has two parameter groups: the weight tensors with the case's
@@ -45,6 +50,14 @@ CASES = [
     ("rmsprop-momentum", "rmsprop", dict(alpha=0.99, eps=1e-8, momentum=0.9), [0.01] * STEPS, 0.0),
     ("rmsprop-momentum-l2-scheduled-rate", "rmsprop", dict(alpha=0.9, eps=1e-3, momentum=0.5),
      [0.01, 0.02, 0.005, 0.03, 0.01], 0.1),
+]
+
+# name, clip value (0: off), clip norm (0: off); the five gradients' norms are about 4.7, 0.89, 7.0, 0.25, 5.5
+CLIPPING = [
+    ("value", 0.5, 0.0),
+    ("norm", 0.0, 1.0),
+    ("norm-above-most", 0.0, 4.0),
+    ("value-then-norm", 0.8, 1.5),
 ]
 
 # torch's state names -> sparkmlp's (OptimizerState vectors; Adam's "step" is a scalar)
@@ -128,6 +141,20 @@ def run_case(name, kind, kwargs, rates, weight_decay, start, gradients):
     return dict(name=name, optimizer=kind, settings=settings, learningRates=rates, steps=steps)
 
 
+def clip_case(name, clip_value, clip_norm, gradients):
+    results = []
+    for grads in gradients:
+        tensors = [torch.nn.Parameter(torch.zeros(g.shape)) for g in grads]
+        for t, g in zip(tensors, grads):
+            t.grad = g.clone()
+        if clip_value > 0:
+            torch.nn.utils.clip_grad_value_(tensors, clip_value)
+        if clip_norm > 0:
+            torch.nn.utils.clip_grad_norm_(tensors, clip_norm)
+        results.append(flatten([t.grad for t in tensors]))
+    return dict(name=name, clipValue=clip_value, clipNorm=clip_norm, gradients=results)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         "src", "test", "resources", "io", "sparkmlp", "optim", "golden.json")
@@ -141,6 +168,7 @@ def main():
         initialWeights=flatten(start),
         gradients=[flatten(g) for g in gradients],
         cases=[run_case(*case, start, gradients) for case in CASES],
+        clipping=[clip_case(*case, gradients) for case in CLIPPING],
     )
     text = json.dumps(document, indent=1)
     # one line per list of numbers, so that a diff shows which step or vector changed

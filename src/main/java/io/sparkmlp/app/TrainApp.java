@@ -13,6 +13,7 @@ import io.sparkmlp.nn.Layout;
 import io.sparkmlp.train.CheckpointParams;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.Evaluation;
+import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
 import io.sparkmlp.train.SparkSetup;
 import io.sparkmlp.train.StopRequest;
@@ -164,6 +165,7 @@ public final class TrainApp {
         }
 
         Trainer trainer = new Trainer(params, options.cluster())
+                .initialWeights(initialWeights(options.initFrom(), params, hadoop, console))
                 .checkpoints(checkpoints)
                 .stopRequest(stop)
                 .onEpoch(m -> console.println(m.describe(params.epochs())));
@@ -178,6 +180,24 @@ public final class TrainApp {
         writeSummary(spark, options, partitions, result, evaluation, new Path(out, "summary.json"), hadoop);
         console.println("sparkmlp: model and summary.json written to " + out);
         return result;
+    }
+
+    /**
+     * The weights of the model in folder {@code model} (as {@link ModelFiles} saved it), for a warm start of a run
+     * with {@code params}; null when {@code model} is null. Its layers must be the run's.
+     */
+    static float[] initialWeights(String model, TrainingParams params, Configuration hadoop, PrintStream console) {
+        if (model == null) {
+            return null;
+        }
+        MlpModel saved = ModelFiles.load(model, hadoop);
+        Layout savedLayout = saved.network().layout();
+        if (!java.util.Arrays.equals(savedLayout.sizes(), params.layout().sizes())) {
+            throw new IllegalArgumentException("--init-from " + model + " has layers " + savedLayout + ", but --layers is "
+                    + params.layout() + ": a warm start needs the same layer sizes");
+        }
+        console.println("sparkmlp: starting from the weights of " + model);
+        return saved.weights();
     }
 
     /**

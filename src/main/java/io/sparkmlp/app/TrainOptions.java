@@ -80,6 +80,11 @@ public final class TrainOptions {
                 "checkpointAtEpochEnd"));
         options.add(new Option("checkpoint-keep", "K", "run setting: keep the newest K checkpoints, delete older ones"
                 + " (>= 1; needs --checkpoint-dir)", String.valueOf(checkpoint.keep()), "checkpointKeep"));
+        options.add(new Option("init-from", "MODEL", "run setting: a warm start from the weights of a saved model"
+                + " (the model folder submit/train writes, OUT/model); its layers must be --layers; not with --resume;"
+                + " the input scaling is still this run's own, from its training rows."
+                + " The Estimator's initialWeights takes the flat weights as a Vector", "none (the seed's initialisation)",
+                "initialWeights"));
         options.add(new Option("resume", "PATH", "run setting: continue from the latest checkpoint in --checkpoint-dir,"
                 + " or from PATH (a checkpoint file or a folder); the hyper-parameters and the data must be the"
                 + " checkpoint's", "off", "resumeFrom"));
@@ -169,6 +174,7 @@ public final class TrainOptions {
         options.training(); // validates every value now, before a session starts
         options.cluster();
         options.checkpoint();
+        options.initFrom();
         return options;
     }
 
@@ -261,6 +267,19 @@ public final class TrainOptions {
                     + " --checkpoint-dir: give --checkpoint-dir, or --resume PATH");
         }
         return c;
+    }
+
+    /** The model folder to take the initial weights from (a warm start); null: none. Refused together with --resume. */
+    public String initFrom() {
+        String model = values.get("init-from");
+        if (model != null && model.isBlank()) {
+            throw new IllegalArgumentException("--init-from needs a model folder, got '" + model + "'");
+        }
+        if (model != null && values.containsKey("resume")) {
+            throw new IllegalArgumentException("--init-from " + model + " and --resume cannot be combined: a resumed"
+                    + " run continues from its checkpoint's weights; give one of them");
+        }
+        return model;
     }
 
     private int integer(String key, int fallback) {

@@ -32,14 +32,16 @@ import org.apache.spark.sql.types.StructField;
 
 /**
  * A multilayer perceptron classifier for Spark ML pipelines, trained with sparkmlp's synchronous
- * data-parallel SGD with momentum. Takes any DataFrame with a numeric label column (class indices
+ * data-parallel training (SGD with momentum, Adam, AdamW or RMSProp: the {@code optimizer} Param).
+ * Takes any DataFrame with a numeric label column (class indices
  * 0..k-1) and a Vector features column; {@code fit} is a fixed sequence: check the Params, split off
  * validation rows, train with {@link Trainer}, wrap the model.
  *
  * <p>The hyper-parameters' Params are built from the table in {@link HyperParameters} (name, doc,
  * default, a validator that names the value and the limit); the typed setters and getters below
  * delegate to {@link #set(HyperParameter, Object)} and {@link #get(HyperParameter)}, which serve any
- * hyper-parameter of the table.
+ * hyper-parameter of the table (those without a typed setter, e.g.
+ * {@code set(HyperParameters.OPTIMIZER, "adam")}, or Spark's own {@code set("optimizer", "adam")}).
  *
  * <p>Inputs are standardised as {@link #standardize()} says; its default, {@code auto}, scales each
  * feature by its own mean and standard deviation unless every training value is a multiple of 1/255
@@ -47,7 +49,8 @@ import org.apache.spark.sql.types.StructField;
  *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
- * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}) are separate
+ * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}; a warm start's
+ * {@link #initialWeights()}) are separate
  * Params; the latter two change only where the work runs and what survives a failure.
  */
 public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClassifier, MlpClassificationModel>
@@ -69,6 +72,8 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     private final BooleanParam checkpointAtEpochEnd;
     private final IntParam checkpointKeep;
     private final Param<String> resumeFrom;
+    // run setting: a warm start
+    private final Param<Vector> initialWeights;
 
     public MlpClassifier() {
         this(Identifiable.randomUID("mlpc"));
@@ -104,6 +109,10 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         resumeFrom = new Param<>(this, "resumeFrom", "run setting: continue training from a checkpoint file, a folder"
                 + " (its latest checkpoint) or 'latest' (the latest in checkpointDir); empty: start afresh. The"
                 + " hyper-parameters and the data must be the checkpoint's");
+        initialWeights = new Param<>(this, "initialWeights", "run setting: the weights to start from (a warm start,"
+                + " as MLlib's MultilayerPerceptronClassifier takes them): the flat parameter vector in the layers'"
+                + " layout, e.g. an MlpClassificationModel's weights; unset: the seed's initialisation. Not with"
+                + " resumeFrom");
 
         // the defaults: the table's, for the hyper-parameters; the settings' own classes', for the rest
         for (HyperParameter<?> h : HyperParameters.ALL) {
@@ -257,9 +266,28 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
             training = data.filter(functions.not(functions.col(column)));
             validation = data.filter(functions.col(column));
         }
-        TrainingResult result = new Trainer(trainingParams(), clusterParams()).checkpoints(checkpointParams())
-                .fit(training, validation, getLabelCol(), getFeaturesCol());
+        TrainingParams params = trainingParams();
+        TrainingResult result = new Trainer(params, clusterParams()).initialWeights(initialWeightsFor(params))
+                .checkpoints(checkpointParams()).fit(training, validation, getLabelCol(), getFeaturesCol());
         return new MlpClassificationModel(uid, result.model(), result);
+    }
+
+    /** The initialWeights Param as floats, checked against the layers; null when it is not set. */
+    private float[] initialWeightsFor(TrainingParams params) {
+        if (!isDefined(initialWeights)) {
+            return null;
+        }
+        Vector vector = getInitialWeights();
+        int expected = params.layout().numParameters();
+        if (vector.size() != expected) {
+            throw new IllegalArgumentException("initialWeights has " + vector.size() + " values; layers "
+                    + params.layout() + " have " + expected + " parameters");
+        }
+        float[] weights = new float[expected];
+        for (int i = 0; i < expected; i++) {
+            weights[i] = (float) vector.apply(i);
+        }
+        return weights;
     }
 
     // Params, setters and getters
@@ -592,6 +620,19 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
 
     public String getResumeFrom() {
         return getOrDefault(resumeFrom);
+    }
+
+    public Param<Vector> initialWeights() {
+        return initialWeights;
+    }
+
+    public MlpClassifier setInitialWeights(Vector value) {
+        return (MlpClassifier) set(initialWeights, value);
+    }
+
+    /** The initial weights; an error when they were not set (see {@code isDefined(initialWeights())}). */
+    public Vector getInitialWeights() {
+        return getOrDefault(initialWeights);
     }
 
     public static MLReader<MlpClassifier> read() {

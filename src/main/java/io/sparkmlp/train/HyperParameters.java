@@ -71,14 +71,54 @@ public final class HyperParameters {
             0, "linear scaling rule: the learning rate is meant for this batch and is scaled by batch size / this;"
                     + " 0: no scaling (>= 0)", Check.of(">= 0 (0: no scaling)", v -> v >= 0));
 
+    public static final HyperParameter<String> OPTIMIZER = HyperParameter.of("optimizer", Kind.STRING, "sgd",
+            "update rule: sgd (momentum, optionally Nesterov), adam, adamw (decoupled weight decay) or rmsprop,"
+                    + " each as torch.optim's", Check.oneOf("sgd", "adam", "adamw", "rmsprop"));
+
     public static final HyperParameter<Double> MOMENTUM = HyperParameter.of("momentum", Kind.DOUBLE, 0.9,
-            "momentum, in [0, 1)", Check.of("in [0, 1)", v -> v >= 0 && v < 1));
+            "momentum, in [0, 1); read by sgd and by rmsprop (torch's RMSprop momentum buffer: set 0 for torch's"
+                    + " default there)", Check.of("in [0, 1)", v -> v >= 0 && v < 1));
 
     public static final HyperParameter<Boolean> NESTEROV = HyperParameter.of("nesterov", Kind.BOOLEAN, false,
-            "use Nesterov momentum", Check.any());
+            "use Nesterov momentum (sgd only)", Check.any());
+
+    public static final HyperParameter<Double> BETA1 = HyperParameter.of("beta1", Kind.DOUBLE, 0.9,
+            "adam, adamw: decay of the first-moment average, in [0, 1)", Check.of("in [0, 1)", v -> v >= 0 && v < 1));
+
+    public static final HyperParameter<Double> BETA2 = HyperParameter.of("beta2", Kind.DOUBLE, 0.999,
+            "adam, adamw: decay of the second-moment average, in [0, 1)", Check.of("in [0, 1)", v -> v >= 0 && v < 1));
+
+    public static final HyperParameter<Double> EPSILON = HyperParameter.of("epsilon", Kind.DOUBLE, 1e-8,
+            "adam, adamw, rmsprop: added to the root of the second moment, finite and > 0 (as a float)",
+            Check.of("finite and > 0 (as a float)", v -> v > 0 && !v.isInfinite() && (float) v.doubleValue() != 0f));
+
+    public static final HyperParameter<Double> RMSPROP_ALPHA = HyperParameter.of("rmspropAlpha", Kind.DOUBLE, 0.99,
+            "rmsprop: smoothing constant of the squared-gradient average (torch's alpha; its own, not beta2, so"
+                    + " that its default is torch's), in [0, 1)", Check.of("in [0, 1)", v -> v >= 0 && v < 1))
+            .label("rmsprop alpha");
 
     public static final HyperParameter<Double> WEIGHT_DECAY = HyperParameter.of("weightDecay", Kind.DOUBLE, 0.0,
-            "L2 weight decay on the weights, not the biases (>= 0)", Check.of("finite and >= 0",
+            "L2 weight decay on the weights, not the biases (>= 0): added to the gradient as λ·w for sgd, adam and"
+                    + " rmsprop (torch's weight_decay), decoupled as w·(1 − η·λ) for adamw", Check.of("finite and >= 0",
+                    v -> v >= 0 && !v.isInfinite()));
+
+    public static final HyperParameter<Double> L1 = HyperParameter.of("l1", Kind.DOUBLE, 0.0,
+            "elastic-net strength λ on the weights, not the biases: the loss gains λ·(α·|w|₁ + (1 − α)/2·|w|²),"
+                    + " α = elasticNet, its gradient added to the averaged one on the driver; 0: none (>= 0)",
+            Check.of("finite and >= 0", v -> v >= 0 && !v.isInfinite())).label("l1 strength");
+
+    public static final HyperParameter<Double> ELASTIC_NET = HyperParameter.of("elasticNet", Kind.DOUBLE, 1.0,
+            "elastic-net mixing α of l1 (as Spark's elasticNetParam): 1 pure L1, 0 pure L2, in [0, 1]",
+            Check.of("in [0, 1]", v -> v >= 0 && v <= 1)).label("elastic-net mixing");
+
+    public static final HyperParameter<Double> CLIP_VALUE = HyperParameter.of("clipValue", Kind.DOUBLE, 0.0,
+            "clamp every component of the gradient to [-c, c] on the driver, after the elastic net (torch's"
+                    + " clip_grad_value_); 0: off (>= 0)", Check.of("finite and >= 0 (0: off)",
+                    v -> v >= 0 && !v.isInfinite()));
+
+    public static final HyperParameter<Double> CLIP_NORM = HyperParameter.of("clipNorm", Kind.DOUBLE, 0.0,
+            "rescale the gradient when its global L2 norm over all parameters exceeds this, after clipValue"
+                    + " (torch's clip_grad_norm_); 0: off (>= 0)", Check.of("finite and >= 0 (0: off)",
                     v -> v >= 0 && !v.isInfinite()));
 
     public static final HyperParameter<Long> SEED = HyperParameter.of("seed", Kind.LONG, 1L,
@@ -105,7 +145,8 @@ public final class HyperParameters {
     /** All of them, in the order of {@code --help}, the README and a checkpoint's record of the settings. */
     public static final List<HyperParameter<?>> ALL = List.of(LAYERS, ACTIVATION, INITIALIZATION, EPOCHS, BATCH_SIZE,
             LEARNING_RATE, LR_SCHEDULE, LR_STEP_EPOCHS, LR_GAMMA, LR_MIN_FRACTION, WARMUP_EPOCHS, REFERENCE_BATCH_SIZE,
-            MOMENTUM, NESTEROV, WEIGHT_DECAY, SEED, VALIDATION_FRACTION, PATIENCE, STANDARDIZE);
+            OPTIMIZER, MOMENTUM, NESTEROV, BETA1, BETA2, EPSILON, RMSPROP_ALPHA, WEIGHT_DECAY, L1, ELASTIC_NET,
+            CLIP_VALUE, CLIP_NORM, SEED, VALIDATION_FRACTION, PATIENCE, STANDARDIZE);
 
     private static final Map<String, HyperParameter<?>> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(HyperParameter::name, h -> h));

@@ -2,7 +2,9 @@ package io.sparkmlp.train;
 
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Network;
-import io.sparkmlp.optim.MomentumSgd;
+import io.sparkmlp.optim.ElasticNet;
+import io.sparkmlp.optim.GradientClipping;
+import io.sparkmlp.optim.Optimizer;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -140,7 +142,12 @@ public final class StepProfiler {
                                TrainingParams params, ClusterParams cluster, int warmup, int steps) {
         Trainer trainer = new Trainer(params, cluster).faults(TaskFaults.fromSettings(jsc));
         float[] weights = network.initialParameters(params.seed(), params.initialization());
-        MomentumSgd sgd = new MomentumSgd(network.layout(), params.momentum(), params.nesterov(), params.weightDecay());
+        // the driver's update as the run takes it: the named optimizer, the elastic net, clipping
+        Optimizer optimizer = Trainer.optimizer(params);
+        ElasticNet elasticNet = new ElasticNet(network.layout(), params.get(HyperParameters.L1),
+                params.get(HyperParameters.ELASTIC_NET));
+        GradientClipping clipping = new GradientClipping(params.get(HyperParameters.CLIP_VALUE),
+                params.get(HyperParameters.CLIP_NORM));
         int rows = (int) data.rows();
         int stepsPerEpoch = (rows + params.batchSize() - 1) / params.batchSize();
         RDD<Integer> empty = jsc.parallelize(List.<Integer>of(), data.numPartitions()).rdd();
@@ -178,7 +185,7 @@ public final class StepProfiler {
                 shared.close();
             }
             long t3 = System.nanoTime();
-            Trainer.update(sgd, weights, total, rate);
+            Trainer.update(optimizer, elasticNet, clipping, weights, total, rate);
             long t4 = System.nanoTime();
             if (round < 0) {
                 continue;

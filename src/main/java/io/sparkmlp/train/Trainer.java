@@ -4,8 +4,13 @@ import io.sparkmlp.nn.FeatureMoments;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
+import io.sparkmlp.optim.Adam;
+import io.sparkmlp.optim.AdamW;
+import io.sparkmlp.optim.ElasticNet;
+import io.sparkmlp.optim.GradientClipping;
 import io.sparkmlp.optim.MomentumSgd;
 import io.sparkmlp.optim.Optimizer;
+import io.sparkmlp.optim.RmsProp;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -23,11 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Synchronous data-parallel SGD with momentum. Rows are packed once into cached blocks; every step
+ * Synchronous data-parallel training with a first-order optimizer (SGD with momentum, Adam, AdamW,
+ * RMSProp, as the hyper-parameters name it). Rows are packed once into cached blocks; every step
  * the driver shares the weights (a broadcast, or in-process under a local master: {@link SharedWeights}),
  * each partition computes the summed gradient of its share of the global mini-batch, one Spark job
  * brings the sums back (added in a fixed order, see {@link PartitionSums} and {@link OrderedSum}),
- * and the driver divides by the global count, takes the momentum step and releases the weights.
+ * and the driver divides by the global count, adds the elastic net's gradient, clips, takes the
+ * optimizer's step and releases the weights.
  *
  * <p>The driver loop reads and advances a {@link TrainingState}; early stopping, progress and
  * checkpoints are {@link TrainingListener}s on it. A run resumed from a checkpoint
@@ -45,6 +52,8 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     /** Test-only injected task failures, read once per fit; null when off. */
     private TaskFaults faults;
+    /** A warm start's weights (a run setting); null: the seed's initialisation. */
+    private float[] initialWeights;
 
     public Trainer(TrainingParams params, ClusterParams cluster) {
         this.params = Objects.requireNonNull(params, "params");
@@ -76,6 +85,20 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Starts from these weights (a warm start, e.g. a saved model's) instead of the seed's
+     * initialisation; null: the seed's. They must have the layers' parameter count, and cannot be
+     * combined with a resume, which continues from its checkpoint's weights.
+     */
+    public Trainer initialWeights(float[] weights) {
+        if (weights != null && weights.length != params.layout().numParameters()) {
+            throw new IllegalArgumentException("the initial weights have " + weights.length + " values; layers "
+                    + params.layout() + " have " + params.layout().numParameters() + " parameters");
+        }
+        this.initialWeights = weights == null ? null : weights.clone();
+        return this;
+    }
+
     /** Adds a listener, called after the built-in ones (early stopping, progress, checkpoints). */
     public Trainer listener(TrainingListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -89,6 +112,11 @@ public final class Trainer {
     public TrainingResult fit(Dataset<Row> train, Dataset<Row> validation, String labelCol, String featuresCol) {
         long fitStart = System.nanoTime();
         checkpoints.check();
+        if (initialWeights != null && checkpoints.resumeFrom() != null) {
+            throw new IllegalArgumentException("initial weights and a resume (from " + checkpoints.resumeFrom()
+                    + ") cannot be combined: a resumed run continues from its checkpoint's weights; give one of them");
+        }
+        optimizer(params); // the settings' combination is checked before the data is packed
         Layout layout = params.layout();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
         SharedWeights.Transport transport = SharedWeights.transport(jsc); // read once: getConf() copies the conf
@@ -164,6 +192,10 @@ public final class Trainer {
         int steps = (rows + batch - 1) / batch;
         TrainingState state = initialState(network, fingerprint, steps, hadoop);
         state.startClock(fitStart);
+        ElasticNet elasticNet = new ElasticNet(network.layout(), params.get(HyperParameters.L1),
+                params.get(HyperParameters.ELASTIC_NET));
+        GradientClipping clipping = new GradientClipping(params.get(HyperParameters.CLIP_VALUE),
+                params.get(HyperParameters.CLIP_NORM));
 
         Checkpointing checkpointing = checkpoints.dir() == null ? null : new Checkpointing(checkpoints, hadoop);
         List<TrainingListener> all = new ArrayList<>();
@@ -201,7 +233,7 @@ public final class Trainer {
                         throw diverged(state, rate, "the mean loss over " + total.count() + " rows is "
                                 + total.lossSum() / total.count(), checkpointing);
                     }
-                    if (!update(state.optimizer(), state.weights(), total, rate)) {
+                    if (!update(state.optimizer(), elasticNet, clipping, state.weights(), total, rate)) {
                         throw diverged(state, rate, "the gradient holds NaN or infinite values (mean loss "
                                 + total.lossSum() / total.count() + ")", checkpointing);
                     }
@@ -243,8 +275,8 @@ public final class Trainer {
         Optimizer optimizer = optimizer(params);
         String resume = checkpoints.resumeFrom();
         if (resume == null) {
-            return TrainingState.start(params, fingerprint, steps,
-                    network.initialParameters(params.seed(), params.initialization()), optimizer);
+            return TrainingState.start(params, fingerprint, steps, initialWeights != null ? initialWeights
+                    : network.initialParameters(params.seed(), params.initialization()), optimizer);
         }
         Path file = CheckpointFiles.resolve(CheckpointParams.LATEST.equals(resume) ? checkpoints.dir() : resume, hadoop);
         Checkpoint saved = CheckpointFiles.read(file.toString(), hadoop);
@@ -253,9 +285,30 @@ public final class Trainer {
         return state;
     }
 
-    /** The optimizer the hyper-parameters describe, fresh. */
+    /**
+     * The optimizer the hyper-parameters name, fresh: sgd reads momentum and nesterov; adam and adamw
+     * beta1, beta2 and epsilon; rmsprop rmspropAlpha, epsilon and momentum; all of them weightDecay
+     * (decoupled in adamw, added to the gradient in the others). Nesterov with another optimizer than
+     * sgd is refused rather than ignored.
+     */
     static Optimizer optimizer(TrainingParams params) {
-        return new MomentumSgd(params.layout(), params.momentum(), params.nesterov(), params.weightDecay());
+        String name = params.get(HyperParameters.OPTIMIZER);
+        Layout layout = params.layout();
+        double beta1 = params.get(HyperParameters.BETA1);
+        double beta2 = params.get(HyperParameters.BETA2);
+        double epsilon = params.get(HyperParameters.EPSILON);
+        if (params.nesterov() && !name.equals("sgd")) {
+            throw new IllegalArgumentException("nesterov (true) applies to optimizer sgd only; this run's optimizer is "
+                    + name + ": set nesterov false, or optimizer sgd");
+        }
+        return switch (name) {
+            case "sgd" -> new MomentumSgd(layout, params.momentum(), params.nesterov(), params.weightDecay());
+            case "adam" -> new Adam(layout, beta1, beta2, epsilon, params.weightDecay());
+            case "adamw" -> new AdamW(layout, beta1, beta2, epsilon, params.weightDecay());
+            case "rmsprop" -> new RmsProp(layout, params.get(HyperParameters.RMSPROP_ALPHA), epsilon, params.momentum(),
+                    params.weightDecay());
+            default -> throw new IllegalStateException("optimizer " + name + " passed its check but has no builder");
+        };
     }
 
     /** A divergence seen in the step in progress (not yet counted in the state). */
@@ -332,11 +385,19 @@ public final class Trainer {
         return scaling;
     }
 
-    /**
-     * Averages the summed gradient over the step's rows and takes the optimizer's step; returns false,
-     * leaving the weights and the optimizer untouched, when the gradient holds a NaN or infinity.
-     */
+    /** {@link #update(Optimizer, ElasticNet, GradientClipping, float[], GradientSum, double)} without penalty or clipping. */
     static boolean update(Optimizer optimizer, float[] weights, GradientSum total, double rate) {
+        return update(optimizer, null, null, weights, total, rate);
+    }
+
+    /**
+     * The driver's part of a step, in this order: average the summed gradient over the step's rows,
+     * add the elastic net's gradient, clip by value, clip by norm, take the optimizer's step (with its
+     * weight decay). Returns false, leaving the weights and the optimizer untouched, when the averaged
+     * gradient holds a NaN or infinity. {@code elasticNet} and {@code clipping} may be null: none.
+     */
+    static boolean update(Optimizer optimizer, ElasticNet elasticNet, GradientClipping clipping, float[] weights,
+                          GradientSum total, double rate) {
         float[] gradient = total.gradient();
         float inverseCount = 1f / total.count();
         // g = Σg / n
@@ -345,6 +406,12 @@ public final class Trainer {
         }
         if (!finite(gradient)) {
             return false;
+        }
+        if (elasticNet != null) {
+            elasticNet.addGradient(weights, gradient);
+        }
+        if (clipping != null) {
+            clipping.clip(gradient);
         }
         optimizer.step(weights, gradient, rate);
         return true;

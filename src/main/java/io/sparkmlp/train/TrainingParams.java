@@ -235,13 +235,35 @@ public final class TrainingParams implements Serializable {
         return map;
     }
 
+    /** The optimizer and the settings it reads; sgd as before the others existed ("momentum 0.9 (Nesterov)"). */
+    private String optimizerText() {
+        String name = get(HyperParameters.OPTIMIZER);
+        String epsilon = ", epsilon " + get(HyperParameters.EPSILON);
+        return switch (name) {
+            case "adam", "adamw" -> name + " (beta1 " + get(HyperParameters.BETA1) + ", beta2 "
+                    + get(HyperParameters.BETA2) + epsilon + ")";
+            case "rmsprop" -> name + " (alpha " + get(HyperParameters.RMSPROP_ALPHA) + epsilon + ", momentum "
+                    + momentum() + ")";
+            default -> "momentum " + momentum() + (nesterov() ? " (Nesterov)" : "");
+        };
+    }
+
+    /** The elastic net and clipping, when on. */
+    private String regularisationText() {
+        double l1 = get(HyperParameters.L1);
+        double clipValue = get(HyperParameters.CLIP_VALUE);
+        double clipNorm = get(HyperParameters.CLIP_NORM);
+        return (l1 > 0 ? ", elastic net " + l1 + " (mixing " + get(HyperParameters.ELASTIC_NET) + ")" : "")
+                + (clipValue > 0 ? ", clip value " + clipValue : "") + (clipNorm > 0 ? ", clip norm " + clipNorm : "");
+    }
+
     @Override
     public String toString() {
         return "layers " + layout() + ", " + activation().id() + ", init " + initialization().id() + ", " + epochs()
                 + " epochs, batch " + batchSize() + ", lr " + learningRate()
                 + (referenceBatchSize() > 0 ? " x " + batchSize() + "/" + referenceBatchSize() : "") + " ("
-                + scheduleName() + (warmupEpochs() > 0 ? ", warm-up " + warmupEpochs() + " epochs" : "") + "), momentum "
-                + momentum() + (nesterov() ? " (Nesterov)" : "") + ", weight decay " + weightDecay() + ", seed " + seed()
+                + scheduleName() + (warmupEpochs() > 0 ? ", warm-up " + warmupEpochs() + " epochs" : "") + "), "
+                + optimizerText() + ", weight decay " + weightDecay() + regularisationText() + ", seed " + seed()
                 + ", validation " + validationFraction() + ", patience " + patience() + ", standardize " + standardize();
     }
 }

@@ -45,8 +45,10 @@ class OptionsTableTest {
             Map.entry("initialization", "lecun"), Map.entry("epochs", 4), Map.entry("batchSize", 24),
             Map.entry("learningRate", 0.3), Map.entry("lrSchedule", "step"), Map.entry("lrStepEpochs", 2),
             Map.entry("lrGamma", 0.7), Map.entry("lrMinFraction", 0.1), Map.entry("warmupEpochs", 0.5),
-            Map.entry("referenceBatchSize", 48), Map.entry("momentum", 0.8), Map.entry("nesterov", true),
-            Map.entry("weightDecay", 1e-3), Map.entry("seed", 77L), Map.entry("validationFraction", 0.2),
+            Map.entry("referenceBatchSize", 48), Map.entry("optimizer", "adamw"), Map.entry("momentum", 0.8),
+            Map.entry("nesterov", true), Map.entry("beta1", 0.85), Map.entry("beta2", 0.99), Map.entry("epsilon", 1e-6),
+            Map.entry("rmspropAlpha", 0.9), Map.entry("weightDecay", 1e-3), Map.entry("l1", 1e-4),
+            Map.entry("elasticNet", 0.5), Map.entry("clipValue", 2.0), Map.entry("clipNorm", 5.0), Map.entry("seed", 77L), Map.entry("validationFraction", 0.2),
             Map.entry("patience", 1), Map.entry("standardize", "feature"));
 
     @TempDir
@@ -71,7 +73,7 @@ class OptionsTableTest {
         String block = readme.substring(readme.indexOf(OptionsTable.BEGIN), readme.indexOf(OptionsTable.END));
         Set<String> rows = new TreeSet<>();
         Map<String, String> paramOfRow = new LinkedHashMap<>();
-        Matcher row = Pattern.compile("(?m)^\\| `--([a-z-]+)[^`]*` \\| (?:`(\\w+)`|-) \\|").matcher(block);
+        Matcher row = Pattern.compile("(?m)^\\| `--([a-z0-9-]+)[^`]*` \\| (?:`(\\w+)`|-) \\|").matcher(block);
         while (row.find()) {
             rows.add(row.group(1));
             if (row.group(2) != null) {

@@ -207,4 +207,40 @@ class TrainAppTest {
         assertTrue(e.getMessage().contains("-3"), e.getMessage());
         assertTrue(TrainOptions.USAGE.contains("--checkpoint-dir") && TrainOptions.USAGE.contains("--resume[=PATH]"));
     }
+
+    @Test
+    void aRunWithInitFromStartsFromTheSavedModelsWeightsAndAMismatchOrAResumeIsRefused() throws Exception {
+        writeTinyMnist(dir.resolve("data"), 300, 60);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true);
+        Path first = dir.resolve("first");
+        // no validation split, so that both runs standardise with the same rows' mean and deviation
+        TrainApp.run(SparkTestSession.get(), TrainOptions.parse(tinyRun(dir.resolve("data"), first,
+                "--optimizer", "adam", "--learning-rate", "0.01", "--validation-fraction", "0", "--patience", "0")),
+                quiet);
+        String model = first.resolve("model").toString();
+        MlpModel saved = ModelFiles.load(model, new Configuration());
+
+        // one step an epoch (the 300 rows in one batch): the first epoch's loss is the loss at the first weights
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        TrainingResult warm = TrainApp.run(SparkTestSession.get(), TrainOptions.parse(tinyRun(dir.resolve("data"),
+                dir.resolve("warm"), "--init-from", model, "--epochs", "1", "--batch-size", "300",
+                "--validation-fraction", "0", "--patience", "0", "--warmup-epochs", "0")), new PrintStream(console, true));
+        assertTrue(console.toString().contains("starting from the weights of " + model), console.toString());
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> train = TrainApp.read(SparkTestSession.get(),
+                dir.resolve("data").resolve("train-images-idx3-ubyte.gz").toString(),
+                dir.resolve("data").resolve("train-labels-idx1-ubyte.gz").toString(), 2);
+        // the input scaling is each run's own, from its training rows: here the same rows, so the same scaling
+        double savedLoss = saved.evaluate(train, "label", "features", new io.sparkmlp.train.ClusterParams()).loss();
+        assertEquals(savedLoss, warm.history().get(0).trainLoss(), 1e-5 * savedLoss);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainApp.run(
+                SparkTestSession.get(), TrainOptions.parse(tinyRun(dir.resolve("data"), dir.resolve("other"),
+                        "--init-from", model, "--layers", "16,5,3")), quiet));
+        assertEquals("--init-from " + model + " has layers 16-8-3, but --layers is 16-5-3: a warm start needs the same"
+                + " layer sizes", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--init-from", model,
+                "--checkpoint-dir", "ck", "--resume"));
+        assertTrue(e.getMessage().startsWith("--init-from " + model + " and --resume cannot be combined"),
+                e.getMessage());
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmlp.SparkTestSession;
 import io.sparkmlp.TestData;
+import io.sparkmlp.train.HyperParameters;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,6 +189,16 @@ class MlpClassifierBadInputTest {
                 Arguments.of("momentum", (Consumer<MlpClassifier>) c -> c.setMomentum(-0.1), "momentum must be in [0, 1), got -0.1"),
                 Arguments.of("momentum", (Consumer<MlpClassifier>) c -> c.setMomentum(Double.NaN), "momentum must be in [0, 1), got NaN"),
                 Arguments.of("weightDecay", (Consumer<MlpClassifier>) c -> c.setWeightDecay(-1e-4), "weightDecay must be finite and >= 0, got -1.0E-4"),
+                Arguments.of("optimizer", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.OPTIMIZER, "lbfgs"), "optimizer must be one of sgd, adam, adamw, rmsprop, got lbfgs"),
+                Arguments.of("beta1", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.BETA1, 1.0), "beta1 must be in [0, 1), got 1.0"),
+                Arguments.of("beta2", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.BETA2, -0.5), "beta2 must be in [0, 1), got -0.5"),
+                Arguments.of("epsilon", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.EPSILON, 0.0), "epsilon must be finite and > 0 (as a float), got 0.0"),
+                Arguments.of("epsilon", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.EPSILON, 1e-50), "epsilon must be finite and > 0 (as a float), got 1.0E-50"),
+                Arguments.of("rmspropAlpha", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.RMSPROP_ALPHA, 1.0), "rmspropAlpha must be in [0, 1), got 1.0"),
+                Arguments.of("l1", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.L1, -0.1), "l1 must be finite and >= 0, got -0.1"),
+                Arguments.of("elasticNet", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.ELASTIC_NET, 1.5), "elasticNet must be in [0, 1], got 1.5"),
+                Arguments.of("clipValue", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.CLIP_VALUE, -1.0), "clipValue must be finite and >= 0 (0: off), got -1.0"),
+                Arguments.of("clipNorm", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.CLIP_NORM, Double.POSITIVE_INFINITY), "clipNorm must be finite and >= 0 (0: off), got Infinity"),
                 Arguments.of("validationFraction", (Consumer<MlpClassifier>) c -> c.setValidationFraction(1), "validationFraction must be in [0, 1), got 1.0"),
                 Arguments.of("patience", (Consumer<MlpClassifier>) c -> c.setPatience(-1), "patience must be >= 0, got -1"),
                 Arguments.of("standardize", (Consumer<MlpClassifier>) c -> c.setStandardize("minmax"), "standardize must be one of none, global, feature, auto (or true: global, false: none), got minmax"),
