@@ -220,7 +220,7 @@ public final class Benchmark {
             settings.put(REFERENCE, TrainOptions.parse(withPreset(trainingArgs, referencePreset)));
         }
         settings.put(PRESET, options);
-        List<int[]> mllibLayers = mllibLayers(option(bench, "mllib-layers"), layout);
+        List<int[]> mllibLayers = only == null ? mllibLayers(option(bench, "mllib-layers"), layout) : List.of();
         int partitions = options.cluster().partitions() > 0 ? options.cluster().partitions()
                 : spark.sparkContext().defaultParallelism();
         ClusterParams cluster = new ClusterParams().partitions(partitions)

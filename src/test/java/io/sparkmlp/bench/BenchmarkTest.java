@@ -131,7 +131,7 @@ class BenchmarkTest {
         Path readme = dir.resolve("README.md");
         Files.writeString(readme, "intro\n<!-- results:main -->\nstale\n<!-- /results:main -->\nend\n");
         Path reference = dir.resolve("reference.properties");
-        Files.writeString(reference, "batch-size = 16\nlearning-rate = 0.05\n");
+        Files.writeString(reference, "batch-size = 16\nmomentum = 0.5\n");
         Path results = dir.resolve("results");
         Map<String, String> bench = new LinkedHashMap<>(Map.ofEntries(Map.entry("out", dir.resolve("out").toString()),
                 Map.entry("results", results.toString()), Map.entry("repeats", "2"), Map.entry("mllib-repeats", "2"),
@@ -158,9 +158,10 @@ class BenchmarkTest {
             assertTrue(json.has(section), section + " missing from " + json);
         }
         assertTrue(json.get("environment").has("blas_core") && json.get("environment").has("blas_library"));
-        // both settings, two runs each; the reference setting took the preset's batch and the command line's layers
-        assertTrue(json.get("settings").get("reference").asText().contains("batch 16"), json.get("settings").toString());
-        assertTrue(json.get("settings").get("preset").asText().contains("batch 32"), json.get("settings").toString());
+        // both settings, two runs each; the reference setting took its preset's momentum, and the command line's batch
+        String referenceSetting = json.get("settings").get("reference").asText();
+        assertTrue(referenceSetting.contains("momentum 0.5") && referenceSetting.contains("batch 32"), referenceSetting);
+        assertTrue(json.get("settings").get("preset").asText().contains("momentum 0.9"), json.get("settings").toString());
         for (String setting : new String[] {"reference", "preset"}) {
             JsonNode s = json.get("sparkmlp").get(setting);
             assertEquals(2, s.get("curves").size(), setting);
