@@ -157,9 +157,118 @@ public final class BenchResults {
             case "transform" -> renderTransform(md, r);
             case "gzip-read" -> renderGzip(md, r);
             case "checkpoint" -> renderCheckpoint(md, r);
+            case "main" -> renderMain(md, r);
             default -> md.append("(no table for results of kind ").append(kind).append(")\n");
         }
         return md.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void renderMain(StringBuilder md, Map<String, Object> r) {
+        Map<String, Object> env = (Map<String, Object>) r.get("environment");
+        Map<String, Object> settings = (Map<String, Object>) r.get("settings");
+        Map<String, Object> headline = (Map<String, Object>) r.get("headline");
+        if (r.get("quick") != null) {
+            md.append("**").append(r.get("quick")).append(".**\n\n");
+        }
+        md.append(String.format(Locale.ROOT, "Master `%s`, %s partitions; BLAS %s (core %s, `%s`), %s thread(s) a task;"
+                        + " Spark %s, %s; %s training and %s test rows. Every time is the median of the runs, with"
+                        + " (min–max); sparkmlp %s run(s) a setting, PyTorch the same, MLlib %s fit(s) a point.%n%n",
+                env.get("master"), env.get("partitions"), env.get("blas"), env.get("blas_core"), env.get("blas_library"),
+                env.get("openblas_num_threads"), env.get("spark"), env.get("java"), env.get("train_rows"),
+                env.get("test_rows"), settings.get("repeats"), settings.get("mllib_repeats")));
+        for (String setting : List.of("reference", "preset")) {
+            if (settings.containsKey(setting)) {
+                md.append("- ").append(setting).append(" setting: `").append(settings.get(setting)).append("`\n");
+            }
+        }
+        Map<String, Object> mllib = (Map<String, Object>) headline.get("mllib");
+        if (mllib != null) {
+            md.append(String.format(Locale.ROOT, "%nHeadline: sparkmlp (%s setting) reached MLlib's best test accuracy,"
+                            + " %.4f (%s, maxIter %s), in %s s against MLlib's %s s: **%s× sooner**; it ended at %.4f,"
+                            + " **%+.2f points** above it.%n", mllib.get("setting"),
+                    ((Number) mllib.get("mllib_best_accuracy")).doubleValue(), mllib.get("mllib_layers"),
+                    mllib.get("mllib_best_max_iter"), spread(mllib.get("sparkmlp_s_to_best"), "%.1f"),
+                    spread(mllib.get("mllib_s_to_best"), "%.1f"), number(mllib.get("speed_up"), "%.1f"),
+                    ((Number) mllib.get("sparkmlp_final_accuracy")).doubleValue(),
+                    ((Number) mllib.get("margin_points")).doubleValue()));
+        }
+        md.append("\n| target | measured | bound | met |\n|---|---|---|---|\n");
+        for (Map<String, Object> t : (List<Map<String, Object>>) r.get("targets")) {
+            Object met = t.get("met");
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", t.get("target"), number(t.get("measured"), "%.2f"),
+                    t.get("bound") == null ? "" : t.get("comparison") + " " + number(t.get("bound"), "%.1f"),
+                    met == null ? "" : (Boolean) met ? "met" : "**not met**" + (t.containsKey("error") ? " (" + t.get("error")
+                            + ")" : "")));
+        }
+        md.append("\nMLlib's `MultilayerPerceptronClassifier`, each `maxIter` fitted from scratch on the same cached"
+                + " DataFrame:\n\n| layers | maxIter | iterations made | test accuracy | fit s |\n|---|---|---|---|---|\n");
+        List<Map<String, Object>> sweeps = new ArrayList<>(((Map<String, Map<String, Object>>) r.get("mllib")).values());
+        if (r.get("mllib_standardized") != null) {
+            sweeps.add((Map<String, Object>) r.get("mllib_standardized"));
+        }
+        for (Map<String, Object> sweep : sweeps) {
+            String layers = sweep.get("layers") + ("standardised inputs".equals(sweep.get("inputs")) ? " (standardised)" : "");
+            for (Map<String, Object> p : (List<Map<String, Object>>) sweep.get("sweep")) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", layers, p.get("max_iter"),
+                        p.get("iterations"), spread(p.get("test_accuracy"), "%.4f"), spread(p.get("fit_s"), "%.1f")));
+            }
+        }
+        for (Map<String, Object> sweep : sweeps) {
+            md.append("\n").append(sweep.get("layers")).append(": ").append(sweep.get("stopped")).append('.');
+        }
+        md.append("\n\n| sparkmlp setting | MLlib layers | MLlib's best | MLlib s to it | sparkmlp s to it | MLlib / sparkmlp"
+                + " | sparkmlp final | margin (points) |\n|---|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> c : (List<Map<String, Object>>) headline.get("mllib_all")) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %s | %s | %s | %.4f | %+.2f |%n", c.get("setting"),
+                    c.get("mllib_layers"), ((Number) c.get("mllib_best_accuracy")).doubleValue(),
+                    spread(c.get("mllib_s_to_best"), "%.1f"), spread(c.get("sparkmlp_s_to_best"), "%.1f"),
+                    number(c.get("speed_up"), "%.1f"), ((Number) c.get("sparkmlp_final_accuracy")).doubleValue(),
+                    ((Number) c.get("margin_points")).doubleValue()));
+        }
+        List<Map<String, Object>> torch = (List<Map<String, Object>>) headline.get("pytorch");
+        if (torch.isEmpty()) {
+            md.append("\nPyTorch: not run (").append(((Map<String, Object>) r.get("pytorch")).values().stream()
+                    .map(t -> String.valueOf(((Map<String, Object>) t).get("skipped"))).distinct()
+                    .reduce((a, b) -> a + "; " + b).orElse("")).append(").\n");
+        } else {
+            md.append("\nAgainst PyTorch (`bench/torch/torch_mlp.py`) in the same setting and on the same cores; seconds"
+                    + " of steps, evaluation excluded, as the script counts:\n\n| setting | sparkmlp s/epoch | PyTorch"
+                    + " s/epoch | sparkmlp / PyTorch | accuracy | sparkmlp s to it | PyTorch s to it | sparkmlp / PyTorch"
+                    + " | final accuracy, sparkmlp / PyTorch |\n|---|---|---|---|---|---|---|---|---|\n");
+            for (Map<String, Object> t : torch) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %s | %s | %s | %.4f / %.4f |%n",
+                        t.get("setting"), spread(t.get("sparkmlp_s_per_epoch"), "%.2f"),
+                        spread(t.get("pytorch_s_per_epoch"), "%.2f"), number(t.get("epoch_ratio"), "%.2f"),
+                        ((Number) t.get("accuracy")).doubleValue(), spread(t.get("sparkmlp_train_s_to_accuracy"), "%.1f"),
+                        spread(t.get("pytorch_train_s_to_accuracy"), "%.1f"), number(t.get("time_ratio"), "%.2f"),
+                        ((Number) t.get("sparkmlp_final_accuracy")).doubleValue(),
+                        ((Number) t.get("pytorch_final_accuracy")).doubleValue()));
+            }
+            for (Map.Entry<String, Object> t : ((Map<String, Object>) r.get("pytorch")).entrySet()) {
+                Map<String, Object> run = (Map<String, Object>) t.getValue();
+                md.append("\nPyTorch, ").append(t.getKey()).append(": ").append(run.containsKey("args")
+                        ? "`" + String.valueOf(run.get("args")).replaceAll("--data \\S+ ", "") + "`" : run.get("skipped"));
+            }
+            md.append('\n');
+        }
+    }
+
+    /** {@code median (min–max)} of a spread, or {@code median (1 run)}; {@code not reached} for none. */
+    @SuppressWarnings("unchecked")
+    static String spread(Object stats, String format) {
+        if (stats == null) {
+            return "not reached";
+        }
+        Map<String, Object> s = (Map<String, Object>) stats;
+        String median = String.format(Locale.ROOT, format, ((Number) s.get("median")).doubleValue());
+        String range = ((Number) s.get("runs")).intValue() == 1 ? "1 run" : String.format(Locale.ROOT, format + "–" + format,
+                ((Number) s.get("min")).doubleValue(), ((Number) s.get("max")).doubleValue());
+        return median + " (" + range + (s.containsKey("reached") ? "; reached in " + s.get("reached") : "") + ")";
+    }
+
+    private static String number(Object value, String format) {
+        return value instanceof Number n ? String.format(Locale.ROOT, format, n.doubleValue()) : "n/a";
     }
 
     @SuppressWarnings("unchecked")

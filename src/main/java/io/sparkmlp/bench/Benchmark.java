@@ -1,6 +1,5 @@
 package io.sparkmlp.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sparkmlp.app.TrainApp;
@@ -29,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
@@ -40,38 +40,52 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 
 /**
- * The performance benchmark, in one Spark session on one master: sparkmlp against Spark MLlib's
- * {@code MultilayerPerceptronClassifier} (and the PyTorch reference when {@code torch} is
- * installed) on the same cached Fashion-MNIST DataFrames, with the step-time breakdown, the BLAS
- * rates, the cached bytes per row and the peak heap. Writes {@code bench.json} and {@code bench.md}
- * to {@code --out}, and the table into the README between its bench markers when {@code --readme}
- * names it. Run it with {@code submit/bench}, or spark-submit this class from the jar.
+ * The main benchmark, in one Spark session on one master: sparkmlp in two settings (the batch-128
+ * reference preset and the benchmark's own options, by default the fast preset), each run
+ * {@code --repeats} times, against Spark MLlib's {@code MultilayerPerceptronClassifier} fitted from
+ * scratch at increasing {@code maxIter} until it converges or stops improving (in sparkmlp's layers
+ * and in 784-100-10), and against the PyTorch reference ({@code bench/torch/torch_mlp.py}) in the same
+ * two settings on the same cores, with the step-time breakdown, the BLAS rates, the cached bytes per
+ * row and the peak heap. Writes {@code bench/results/<date>-<machine>-main.json} (the README's
+ * {@code results:main} block is rendered from it) and {@code bench.json} to {@code --out}. Run it with
+ * {@code submit/bench}, or spark-submit this class from the jar.
  */
 public final class Benchmark {
 
-    static final String README_BEGIN = "<!-- bench:begin -->";
-    static final String README_END = "<!-- bench:end -->";
+    /** The setting of {@code --reference-preset}: conf/fashion-mnist.properties, batch 128. */
+    static final String REFERENCE = "reference";
+    /** The setting of the benchmark's own training options: submit/bench passes the fast preset. */
+    static final String PRESET = "preset";
 
     static final String USAGE = String.join("\n",
             "usage: submit/bench [--master M] [--conf k=v]... [options] [training options]",
             "",
-            "Trains sparkmlp and Spark MLlib's MultilayerPerceptronClassifier (same layers, same cached data, same master),",
-            "profiles sparkmlp's step against an empty Spark job, measures BLAS and the gradient kernel, the bytes each",
-            "trainer caches per row and the peak heap, runs the PyTorch reference when python3 has torch, and writes",
-            "bench.json and bench.md.",
+            "Trains sparkmlp in two settings (the reference preset, and the training options given: submit/bench's",
+            "default is the fast preset), Spark MLlib's MultilayerPerceptronClassifier to convergence and the PyTorch",
+            "reference in both settings, on the same cached data and cores; profiles sparkmlp's step against an empty",
+            "Spark job, measures BLAS and the gradient kernel, the bytes each trainer caches per row and the peak heap;",
+            "writes <date>-<machine>-main.json to --results and bench.json to --out.",
             "",
-            "  --out DIR                where bench.json and bench.md go (default out/bench)",
-            "  --readme FILE            put the Markdown table into FILE between " + README_BEGIN + " and " + README_END,
-            "  --mllib-iterations LIST  MLlib runs on the same cached DataFrame, each from scratch with this maxIter",
-            "                           (default 10,25,50,100)",
+            "  --repeats N              runs of every sparkmlp and PyTorch figure; the median counts (default 3;",
+            "                           fewer marks the file as a quick run)",
+            "  --mllib-repeats N        fits of every MLlib point (default: --repeats)",
+            "  --mllib-iterations LIST  MLlib's maxIter sweep, each fitted from scratch; it stops once L-BFGS converged",
+            "                           to its tolerance or, from --mllib-min-iterations on, accuracy stopped improving",
+            "                           (default 25,50,100,200,300,400)",
+            "  --mllib-min-iterations N (default 300)",
+            "  --mllib-layers LIST      the layers of each MLlib sweep, 'same' for sparkmlp's (default same,784-100-10)",
             "  --mllib-standardized-iterations LIST",
-            "                           MLlib runs on inputs standardised as sparkmlp standardises them, for reference",
-            "                           (default 100; 0 skips them)",
+            "                           an MLlib sweep on inputs standardised as sparkmlp standardises them, for",
+            "                           reference (default 0: none)",
+            "  --reference-preset FILE  the reference setting (default conf/fashion-mnist.properties; none: skip it)",
+            "  --common-accuracy A      the accuracy sparkmlp and PyTorch are timed to (default 0.88)",
+            "  --results DIR            where the results file goes (default bench/results)",
+            "  --readme FILE            rewrite FILE's result blocks from --results afterwards",
+            "  --out DIR                where bench.json and PyTorch's JSON go (default out/bench)",
             "  --profile-steps N        steps profiled after --profile-warmup unmeasured ones (default 300, 50)",
             "  --kernel-batch N         rows per task for the BLAS and kernel rates (default: batch / partitions)",
-            "  --torch-script FILE      the reference script (default: none; submit/bench passes shared/baselines/torch_mlp.py)",
+            "  --torch-script FILE      the reference script (default bench/torch/torch_mlp.py)",
             "  --torch-python LIST      Pythons to try for torch (default python3,/usr/bin/python3)",
-            "  --torch-epochs N         epochs of the reference run (default 10)",
             "  --transform-copies N     transform speed on the test rows repeated N times (default 4: 40,000 rows)",
             "  --transform-runs N       timed transform runs of each model, after a warm-up; the median counts (default 5)",
             "  --only transform         only the transform speed (sparkmlp and MLlib fitted briefly on the training rows)",
@@ -80,26 +94,34 @@ public final class Benchmark {
             "  --gzip-copies N          as N augmented copies of the training images (default 10: 600,000 images)",
             "  --gzip-partitions LIST   partition counts (default 2,32)",
             "  --gzip-runs N            timed runs at each count, after a warm-up; the median counts (default 3)",
-            "  --results DIR            where --only runs write <date>-<machine>-<kind>.json (default bench/results)",
             "",
-            "Training options (--data, --preset, --epochs, --batch-size, ...) are submit/train's; the default preset is",
-            "conf/fashion-mnist-fast.properties. The reference PyTorch run uses batch 128, learning rate 0.05, the",
-            "preset's momentum, standardised inputs.");
+            "Training options (--data, --preset, --epochs, --batch-size, ...) are submit/train's; all but --preset also",
+            "apply to the reference setting. PyTorch runs each setting's layers, epochs, batch, rate (scaled), schedule,",
+            "warm-up, momentum, weight decay and seed.");
 
     private static final Map<String, String> BENCH_DEFAULTS = Map.ofEntries(
             Map.entry("out", "out/bench"),
-            Map.entry("mllib-iterations", "10,25,50,100"),
-            Map.entry("mllib-standardized-iterations", "100"),
+            Map.entry("results", BenchResults.DEFAULT_DIR.toString()),
+            Map.entry("repeats", "3"),
+            Map.entry("mllib-iterations", "25,50,100,200,300,400"),
+            Map.entry("mllib-min-iterations", "300"),
+            Map.entry("mllib-layers", "same,784-100-10"),
+            Map.entry("mllib-standardized-iterations", "0"),
+            Map.entry("reference-preset", "conf/fashion-mnist.properties"),
+            Map.entry("common-accuracy", "0.88"),
             Map.entry("profile-steps", "300"),
             Map.entry("profile-warmup", "50"),
+            Map.entry("torch-script", TorchBaseline.SCRIPT.toString()),
             Map.entry("torch-python", "python3,/usr/bin/python3"),
-            Map.entry("torch-epochs", "10"),
             Map.entry("transform-copies", "4"),
             Map.entry("transform-runs", "5"),
             Map.entry("gzip-data", GzipReadSpeed.DEFAULT_DIR),
             Map.entry("gzip-copies", "10"),
             Map.entry("gzip-partitions", "2,32"),
             Map.entry("gzip-runs", "3"));
+
+    /** Options without a default. */
+    private static final List<String> OPTIONAL = List.of("readme", "kernel-batch", "only", "mllib-repeats");
 
     /** The parts that {@code --only} runs alone. */
     static final List<String> ONLY = List.of("transform", "gzip-read");
@@ -125,7 +147,7 @@ public final class Benchmark {
                 .config(SparkSetup.withDefaults(new SparkConf())).getOrCreate();
         int status = 0;
         try {
-            run(spark, bench, TrainOptions.parse(training.toArray(String[]::new)), System.out);
+            run(spark, bench, training, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("sparkmlp bench: " + e.getMessage());
             status = 2;
@@ -150,8 +172,7 @@ public final class Benchmark {
                 continue;
             }
             String key = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
-            if (BENCH_DEFAULTS.containsKey(key) || key.equals("readme") || key.equals("kernel-batch")
-                    || key.equals("torch-script") || key.equals("only") || key.equals("results")) {
+            if (BENCH_DEFAULTS.containsKey(key) || OPTIONAL.contains(key)) {
                 String value;
                 if (arg.contains("=")) {
                     value = arg.substring(arg.indexOf('=') + 1);
@@ -167,9 +188,11 @@ public final class Benchmark {
         }
     }
 
-    /** The whole benchmark on a given session; returns what it writes to bench.json. */
-    public static Map<String, Object> run(SparkSession spark, Map<String, String> bench, TrainOptions options,
+    /** The whole benchmark on a given session, {@code trainingArgs} as submit/train takes them; returns what it writes. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> run(SparkSession spark, Map<String, String> bench, List<String> trainingArgs,
                                           PrintStream console) throws IOException, InterruptedException {
+        TrainOptions options = TrainOptions.parse(trainingArgs.toArray(String[]::new));
         String only = bench.get("only");
         if (only != null && !ONLY.contains(only)) {
             throw new IllegalArgumentException("--only takes one of " + ONLY + ", got '" + only + "'");
@@ -178,6 +201,10 @@ public final class Benchmark {
             return gzipReadOnly(spark, bench, options, console);
         }
         int[] mllibIterations = positiveInts(option(bench, "mllib-iterations"), "mllib-iterations");
+        int mllibMinIterations = nonNegativeInts(option(bench, "mllib-min-iterations"), "mllib-min-iterations")[0];
+        int repeats = positiveInts(option(bench, "repeats"), "repeats")[0];
+        int mllibRepeats = positiveInts(bench.getOrDefault("mllib-repeats", Integer.toString(repeats)), "mllib-repeats")[0];
+        double commonAccuracy = fraction(option(bench, "common-accuracy"), "common-accuracy");
         int profileSteps = positiveInts(option(bench, "profile-steps"), "profile-steps")[0];
         int profileWarmup = nonNegativeInts(option(bench, "profile-warmup"), "profile-warmup")[0];
         Path out = Path.of(option(bench, "out"));
@@ -185,6 +212,15 @@ public final class Benchmark {
 
         TrainingParams params = options.training();
         Layout layout = params.layout();
+        // the two settings of the issue: the batch-128 reference preset, and the benchmark's own options
+        // (submit/bench: the fast preset); command-line training options other than --preset apply to both
+        Map<String, TrainOptions> settings = new LinkedHashMap<>();
+        String referencePreset = option(bench, "reference-preset");
+        if (!referencePreset.equals("none")) {
+            settings.put(REFERENCE, TrainOptions.parse(withPreset(trainingArgs, referencePreset)));
+        }
+        settings.put(PRESET, options);
+        List<int[]> mllibLayers = only == null ? mllibLayers(option(bench, "mllib-layers"), layout) : List.of();
         int partitions = options.cluster().partitions() > 0 ? options.cluster().partitions()
                 : spark.sparkContext().defaultParallelism();
         ClusterParams cluster = new ClusterParams().partitions(partitions)
@@ -193,6 +229,10 @@ public final class Benchmark {
         MnistFiles files = MnistFiles.find(folder, spark.sparkContext().hadoopConfiguration());
 
         Map<String, Object> report = new LinkedHashMap<>();
+        if (repeats < 3 || mllibRepeats < 3) {
+            report.put("quick", String.format(Locale.ROOT, "a quick run: %d run(s) of each sparkmlp and PyTorch figure,"
+                    + " %d of each MLlib fit; a benchmark takes at least 3", repeats, mllibRepeats));
+        }
         Map<String, Object> environment = new LinkedHashMap<>();
         environment.put("date", Instant.now().toString());
         environment.put("master", spark.sparkContext().master());
@@ -205,12 +245,26 @@ public final class Benchmark {
         environment.put("blas", blasReport.used().id() + " " + blasReport.version() + " " + blasReport.coreType()
                 + " " + blasReport.implementation());
         environment.put("blas_library", blasReport.library());
+        environment.put("blas_core", blasReport.coreType());
+        environment.put("blas_threads", blasReport.threads());
         environment.put("openblas_num_threads", String.valueOf(System.getenv("OPENBLAS_NUM_THREADS")));
         environment.put("omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
         environment.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
         environment.put("data", folder);
-        environment.put("sparkmlp_params", params.toString());
         report.put("environment", environment);
+        Map<String, Object> settingsReport = new LinkedHashMap<>();
+        settingsReport.put("repeats", repeats);
+        settingsReport.put("mllib_repeats", mllibRepeats);
+        settingsReport.put("mllib_iterations", mllibIterations);
+        settingsReport.put("mllib_min_iterations", mllibMinIterations);
+        settingsReport.put("mllib_layers", mllibLayers.stream().map(Benchmark::dashed).toList());
+        settingsReport.put("common_accuracy", commonAccuracy);
+        settingsReport.put("headline_setting", PRESET);
+        for (Map.Entry<String, TrainOptions> s : settings.entrySet()) {
+            settingsReport.put(s.getKey(), s.getValue().training().toString());
+        }
+        settingsReport.put("reference_preset", referencePreset);
+        report.put("settings", settingsReport);
         console.printf("bench: %s on %s, %d partitions, %s%n", layout, spark.sparkContext().master(), partitions,
                 blasReport.describe());
 
@@ -225,6 +279,8 @@ public final class Benchmark {
         environment.put("test_rows", testRows);
         console.printf("bench: %d training and %d test rows read and cached in %.1f s%n", trainRows, testRows, loadSeconds);
         if ("transform".equals(only)) {
+            report.remove("settings");
+            report.remove("quick");
             report.put("transform", measureTransform(train, test, params, bench, console));
             writeJson(report, out.resolve("transform.json"), console);
             console.println("bench: wrote " + BenchResults.write(resultsDir(bench), "transform", report));
@@ -239,48 +295,110 @@ public final class Benchmark {
         double[] moments = measureSparkmlpCache(spark, train, layout, partitions, cache, console);
         report.put("step_profile", profileSteps(train, params, cluster, profileWarmup, profileSteps, console));
 
-        Map<String, Object> sparkmlp = trainSparkmlp(spark, train, test, params, cluster, console);
+        Map<String, Map<String, Object>> sparkmlp = new LinkedHashMap<>();
+        for (Map.Entry<String, TrainOptions> s : settings.entrySet()) {
+            sparkmlp.put(s.getKey(), trainSparkmlp(spark, train, test, s.getKey(), s.getValue().training(), cluster,
+                    repeats, console));
+        }
         report.put("sparkmlp", sparkmlp);
-        Map<String, Object> mllib = trainMllib(spark, train, test, layout, params.seed(), mllibIterations, null,
-                trainRows, console);
+
+        Map<String, Map<String, Object>> mllib = new LinkedHashMap<>();
+        Map<String, List<Map<String, Object>>> sweeps = new LinkedHashMap<>();
+        for (int[] sizes : mllibLayers) {
+            Map<String, Object> sweep = sweepMllib(spark, train, test, sizes, params.seed(), mllibIterations,
+                    mllibMinIterations, mllibRepeats, null, trainRows, console);
+            mllib.put(dashed(sizes), sweep);
+            sweeps.put(dashed(sizes), sweepPoints(sweep));
+        }
         report.put("mllib", mllib);
         int[] standardizedIterations = Arrays.stream(nonNegativeInts(option(bench, "mllib-standardized-iterations"),
                 "mllib-standardized-iterations")).filter(i -> i > 0).toArray();
         if (standardizedIterations.length > 0) {
-            report.put("mllib_standardized", trainMllib(spark, train, test, layout, params.seed(), standardizedIterations,
-                    moments, trainRows, console));
+            report.put("mllib_standardized", sweepMllib(spark, train, test, layout.sizes(), params.seed(),
+                    standardizedIterations, mllibMinIterations, mllibRepeats, moments, trainRows, console));
         }
-        cache.put("mllib_bytes_per_row", mllib.get("cached_bytes_per_row"));
-        cache.put("mllib_over_sparkmlp", ((Number) mllib.get("cached_bytes_per_row")).doubleValue()
+        Map<String, Object> firstMllib = mllib.values().iterator().next();
+        cache.put("mllib_bytes_per_row", firstMllib.get("cached_bytes_per_row"));
+        cache.put("mllib_over_sparkmlp", ((Number) firstMllib.get("cached_bytes_per_row")).doubleValue()
                 / ((Number) cache.get("sparkmlp_bytes_per_row")).doubleValue());
 
-        Map<String, Object> torch = runTorch(bench, folder, layout, params, spark.sparkContext().defaultParallelism(),
-                out, console);
+        Map<String, Object> torch = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> torchRuns = new LinkedHashMap<>();
+        for (Map.Entry<String, TrainOptions> s : settings.entrySet()) {
+            Map<String, Object> runs = runTorch(bench, folder, s.getKey(), s.getValue().training(),
+                    spark.sparkContext().defaultParallelism(), repeats, commonAccuracy, out, console);
+            torch.put(s.getKey(), runs);
+            if (!runs.containsKey("skipped")) {
+                torchRuns.put(s.getKey(), runs);
+            }
+        }
         report.put("pytorch", torch);
         report.put("transform", measureTransform(train, test, params, bench, console));
-        report.put("targets", targets(report));
+        Map<String, Object> headline = MainFigures.headline(sparkmlp, sweeps, torchRuns, PRESET, commonAccuracy);
+        report.put("headline", headline);
+        List<Map<String, Object>> targets = new ArrayList<>((List<Map<String, Object>>) headline.get("targets"));
+        targets.addAll(targets(report));
+        report.put("targets", targets);
 
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        json.writeValue(out.resolve("bench.json").toFile(), report);
-        String markdown = BenchReport.markdown(report);
-        Files.writeString(out.resolve("bench.md"), markdown, StandardCharsets.UTF_8);
+        writeJson(report, out.resolve("bench.json"), console);
+        Path written = BenchResults.write(resultsDir(bench), "main", report);
+        console.println("bench: wrote " + written);
         console.println();
-        console.println(markdown);
-        console.println("bench: wrote " + out.resolve("bench.json") + " and " + out.resolve("bench.md"));
+        console.println(BenchResults.render("main", BenchResults.latest(resultsDir(bench), "main")));
         if (bench.containsKey("readme")) {
             Path readme = Path.of(bench.get("readme"));
-            String text = Files.readString(readme, StandardCharsets.UTF_8);
-            try {
-                text = BenchReport.replaceBetweenMarkers(text, README_BEGIN, README_END, markdown);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(readme + ": " + e.getMessage(), e);
-            }
-            Files.writeString(readme, text, StandardCharsets.UTF_8);
-            console.println("bench: updated the table in " + readme);
+            Files.writeString(readme, BenchResults.updateReadme(Files.readString(readme, StandardCharsets.UTF_8),
+                    resultsDir(bench)), StandardCharsets.UTF_8);
+            console.println("bench: rewrote the result blocks of " + readme + " from " + resultsDir(bench));
         }
         train.unpersist();
         test.unpersist();
         return report;
+    }
+
+    /** {@code args} with its {@code --preset} replaced by {@code preset}. */
+    static String[] withPreset(List<String> args, String preset) {
+        List<String> out = new ArrayList<>(List.of("--preset", preset));
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--preset")) {
+                i++;
+            } else if (!arg.startsWith("--preset=")) {
+                out.add(arg);
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /** {@code same,784-100-10}: the layers of each MLlib sweep, {@code same} for sparkmlp's; duplicates once. */
+    static List<int[]> mllibLayers(String list, Layout same) {
+        List<int[]> layers = new ArrayList<>();
+        for (String item : list.split(",")) {
+            int[] sizes;
+            if (item.trim().equals("same")) {
+                sizes = same.sizes();
+            } else {
+                try {
+                    sizes = Arrays.stream(item.trim().split("-")).mapToInt(Integer::parseInt).toArray();
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--mllib-layers takes 'same' or sizes like 784-100-10 separated by"
+                            + " commas, got '" + item + "' in '" + list + "'", e);
+                }
+                if (sizes.length < 2 || sizes[0] != same.inputSize() || sizes[sizes.length - 1] != same.outputSize()) {
+                    throw new IllegalArgumentException("--mllib-layers " + item + " must start with the " + same.inputSize()
+                            + " inputs and end with the " + same.outputSize() + " classes of the data");
+                }
+            }
+            int[] candidate = sizes;
+            if (layers.stream().noneMatch(l -> Arrays.equals(l, candidate))) {
+                layers.add(sizes);
+            }
+        }
+        return layers;
+    }
+
+    static String dashed(int[] sizes) {
+        return Arrays.stream(sizes).mapToObj(Integer::toString).collect(Collectors.joining("-"));
     }
 
     private static Map<String, Object> measureTransform(Dataset<Row> train, Dataset<Row> test, TrainingParams params,
@@ -318,7 +436,7 @@ public final class Benchmark {
 
     /** Where the results files go: {@code --results DIR}, else bench/results. */
     private static Path resultsDir(Map<String, String> bench) {
-        return Path.of(bench.getOrDefault("results", BenchResults.DEFAULT_DIR.toString()));
+        return Path.of(option(bench, "results"));
     }
 
     private static void writeJson(Map<String, Object> report, Path file, PrintStream console) {
@@ -432,29 +550,39 @@ public final class Benchmark {
         return profiles;
     }
 
+    /** {@code repeats} runs of one setting from scratch; the spread of each figure over them. */
     private static Map<String, Object> trainSparkmlp(SparkSession spark, Dataset<Row> train, Dataset<Row> test,
-                                                     TrainingParams params, ClusterParams cluster, PrintStream console) {
-        List<Map<String, Object>> curve = new ArrayList<>();
-        Trainer trainer = new Trainer(params, cluster).onEpoch(m -> {
-            curve.add(point(m));
-            console.printf(Locale.ROOT, "bench: sparkmlp epoch %d: test accuracy %.4f after %.1f s (%.1f s of steps)%n",
-                    m.epoch(), m.validationAccuracy(), m.elapsedSeconds(), m.cumulativeTrainSeconds());
-        });
-        TrainingResult result;
-        Map<String, Object> sparkmlp = new LinkedHashMap<>();
-        try (Meter meter = Meter.start(spark.sparkContext())) {
-            // the test rows are the validation set: evaluated after every epoch, outside the timed steps
-            result = trainer.fit(train, test, "label", "features");
-            sparkmlp.put("peak_heap_bytes", meter.peakHeapBytes());
-            sparkmlp.put("peak_cached_bytes", meter.peakCachedBytes());
+                                                     String setting, TrainingParams params, ClusterParams cluster,
+                                                     int repeats, PrintStream console) {
+        List<List<Map<String, Object>>> curves = new ArrayList<>();
+        long peakHeap = 0;
+        long peakCached = 0;
+        double[] samplesPerSecond = new double[repeats];
+        for (int run = 0; run < repeats; run++) {
+            List<Map<String, Object>> curve = new ArrayList<>();
+            int shown = run + 1;
+            Trainer trainer = new Trainer(params, cluster).onEpoch(m -> {
+                curve.add(point(m));
+                console.printf(Locale.ROOT, "bench: sparkmlp %s run %d/%d epoch %d: test accuracy %.4f after %.1f s"
+                        + " (%.1f s of steps)%n", setting, shown, repeats, m.epoch(), m.validationAccuracy(),
+                        m.elapsedSeconds(), m.cumulativeTrainSeconds());
+            });
+            try (Meter meter = Meter.start(spark.sparkContext())) {
+                // the test rows are the validation set: evaluated after every epoch, outside the timed steps
+                TrainingResult result = trainer.fit(train, test, "label", "features");
+                samplesPerSecond[run] = result.samplesPerSecond();
+                peakHeap = Math.max(peakHeap, meter.peakHeapBytes());
+                peakCached = Math.max(peakCached, meter.peakCachedBytes());
+            }
+            curves.add(curve);
         }
+        Map<String, Object> sparkmlp = new LinkedHashMap<>();
         sparkmlp.put("params", params.toString());
-        sparkmlp.put("curve", curve);
-        sparkmlp.put("final_test_accuracy", curve.get(curve.size() - 1).get("test_accuracy"));
-        sparkmlp.put("best_test_accuracy", curve.stream().mapToDouble(p -> (double) p.get("test_accuracy")).max().orElseThrow());
-        sparkmlp.put("train_seconds", result.trainSeconds());
-        sparkmlp.put("elapsed_seconds", curve.get(curve.size() - 1).get("elapsed_s"));
-        sparkmlp.put("samples_per_second", result.samplesPerSecond());
+        sparkmlp.put("runs", repeats);
+        sparkmlp.putAll(MainFigures.summarizeRuns(curves));
+        sparkmlp.put("samples_per_second", MainFigures.spread(samplesPerSecond));
+        sparkmlp.put("peak_heap_bytes", peakHeap);
+        sparkmlp.put("peak_cached_bytes", peakCached);
         return sparkmlp;
     }
 
@@ -468,9 +596,15 @@ public final class Benchmark {
         return point;
     }
 
-    private static Map<String, Object> trainMllib(SparkSession spark, Dataset<Row> train, Dataset<Row> test, Layout layout,
-                                                  long seed, int[] iterations, double[] moments, long trainRows,
-                                                  PrintStream console) {
+    /**
+     * MLlib's MLP fitted from scratch at each {@code maxIter} of {@code iterations}, {@code repeats}
+     * times, until {@link MainFigures#stopReason} says it has converged or stopped improving; every
+     * point is the test accuracy and the seconds of fits that ran exactly that long.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> sweepMllib(SparkSession spark, Dataset<Row> train, Dataset<Row> test, int[] layers,
+                                                  long seed, int[] iterations, int minIterations, int repeats,
+                                                  double[] moments, long trainRows, PrintStream console) {
         // the comparison the issue asks for trains on the very DataFrame sparkmlp gets (sparkmlp standardises
         // inside the trainer, MLPC has no such option); given moments, MLlib instead gets the inputs sparkmlp
         // trains on, standardised by the same two numbers on the fly from the same cached rows, as a user
@@ -487,110 +621,115 @@ public final class Benchmark {
             mllibTest = test.select(functions.col("label"), standardized.as("features"));
         }
         String inputs = moments == null ? "pixels as read" : "standardised inputs";
+        String name = dashed(layers);
         MulticlassClassificationEvaluator accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy");
-        List<Map<String, Object>> curve = new ArrayList<>();
+        List<Map<String, Object>> sweep = new ArrayList<>();
         long peakHeap = 0;
         long peakCached = 0;
         // one unrecorded fit first: sparkmlp runs after the BLAS probe and the step profile, so MLlib gets a warm JIT too
-        new MultilayerPerceptronClassifier().setLayers(layout.sizes()).setMaxIter(1).setSeed(seed).fit(mllibTrain);
+        new MultilayerPerceptronClassifier().setLayers(layers).setMaxIter(1).setSeed(seed).fit(mllibTrain);
+        String stopped = null;
+        double tolerance = new MultilayerPerceptronClassifier().getTol();
         for (int maxIter : iterations) {
-            MultilayerPerceptronClassifier mlpc = new MultilayerPerceptronClassifier()
-                    .setLayers(layout.sizes()).setMaxIter(maxIter).setSeed(seed);
-            MultilayerPerceptronClassificationModel model;
-            long start = System.nanoTime();
-            try (Meter meter = Meter.start(spark.sparkContext())) {
-                model = mlpc.fit(mllibTrain);
-                peakHeap = Math.max(peakHeap, meter.peakHeapBytes());
-                peakCached = Math.max(peakCached, meter.peakCachedBytes());
+            int[] made = new int[repeats];
+            double[] accuracies = new double[repeats];
+            double[] seconds = new double[repeats];
+            for (int run = 0; run < repeats; run++) {
+                MultilayerPerceptronClassifier mlpc = new MultilayerPerceptronClassifier()
+                        .setLayers(layers).setMaxIter(maxIter).setSeed(seed);
+                MultilayerPerceptronClassificationModel model;
+                long start = System.nanoTime();
+                try (Meter meter = Meter.start(spark.sparkContext())) {
+                    model = mlpc.fit(mllibTrain);
+                    peakHeap = Math.max(peakHeap, meter.peakHeapBytes());
+                    peakCached = Math.max(peakCached, meter.peakCachedBytes());
+                }
+                seconds[run] = (System.nanoTime() - start) / 1e9;
+                made[run] = model.summary().totalIterations();
+                accuracies[run] = accuracy.evaluate(model.transform(mllibTest));
+                console.printf(Locale.ROOT, "bench: MLlib %s (%s) maxIter %d run %d/%d: %d iterations, test accuracy %.4f"
+                        + " after %.1f s of fit%n", name, inputs, maxIter, run + 1, repeats, made[run], accuracies[run],
+                        seconds[run]);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double testAccuracy = accuracy.evaluate(model.transform(mllibTest));
-            Map<String, Object> point = new LinkedHashMap<>();
-            point.put("max_iter", maxIter);
-            point.put("iterations", model.summary().totalIterations());
-            point.put("elapsed_s", seconds);
-            point.put("test_accuracy", testAccuracy);
-            curve.add(point);
-            console.printf(Locale.ROOT, "bench: MLlib (%s) maxIter %d (%d iterations): test accuracy %.4f after %.1f s"
-                    + " of fit%n", inputs, maxIter, model.summary().totalIterations(), testAccuracy, seconds);
+            sweep.add(MainFigures.mllibPoint(maxIter, made, accuracies, seconds));
+            stopped = MainFigures.stopReason(sweep, minIterations);
+            if (stopped != null) {
+                break;
+            }
         }
+        if (stopped == null) {
+            stopped = "the iteration list ended before MLlib converged or stopped improving: the last point is a lower"
+                    + " bound of its best";
+        }
+        Map<String, Object> best = MainFigures.bestPoint(sweep);
+        console.printf(Locale.ROOT, "bench: MLlib %s (%s): best test accuracy %.4f at maxIter %s; sweep stopped: %s%n",
+                name, inputs, MainFigures.accuracy(best), best.get("max_iter"), stopped);
         Map<String, Object> mllib = new LinkedHashMap<>();
-        mllib.put("estimator", "org.apache.spark.ml.classification.MultilayerPerceptronClassifier (l-bfgs, sigmoid hidden"
-                + " layers, blockSize 128), each maxIter fitted from scratch");
+        mllib.put("estimator", "org.apache.spark.ml.classification.MultilayerPerceptronClassifier (l-bfgs, tol "
+                + tolerance + ", sigmoid hidden layers, blockSize 128), each maxIter fitted from scratch");
+        mllib.put("layers", name);
         mllib.put("inputs", inputs);
-        mllib.put("curve", curve);
-        mllib.put("best_test_accuracy", curve.stream().mapToDouble(p -> (double) p.get("test_accuracy")).max().orElseThrow());
-        mllib.put("final_test_accuracy", curve.get(curve.size() - 1).get("test_accuracy"));
+        mllib.put("runs", repeats);
+        mllib.put("sweep", sweep);
+        mllib.put("stopped", stopped);
+        mllib.put("converged", sweep.get(sweep.size() - 1).get("converged"));
+        mllib.put("best_test_accuracy", MainFigures.accuracy(best));
+        mllib.put("best_max_iter", best.get("max_iter"));
         mllib.put("peak_heap_bytes", peakHeap);
         mllib.put("peak_cached_bytes", peakCached);
         mllib.put("cached_bytes_per_row", peakCached / (double) trainRows);
-        console.printf("bench: MLlib (%s) cached %,d bytes at its peak: %.1f bytes a row%n", inputs, peakCached,
+        console.printf("bench: MLlib %s (%s) cached %,d bytes at its peak: %.1f bytes a row%n", name, inputs, peakCached,
                 peakCached / (double) trainRows);
         return mllib;
     }
 
-    private static Map<String, Object> runTorch(Map<String, String> bench, String data, Layout layout,
-                                                TrainingParams params, int threads, Path out, PrintStream console)
-            throws IOException, InterruptedException {
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> sweepPoints(Map<String, Object> sweep) {
+        return (List<Map<String, Object>>) sweep.get("sweep");
+    }
+
+    /** {@code repeats} runs of the PyTorch reference in one sparkmlp setting, or why none ran. */
+    private static Map<String, Object> runTorch(Map<String, String> bench, String data, String setting,
+                                                TrainingParams params, int threads, int repeats, double commonAccuracy,
+                                                Path out, PrintStream console) throws IOException, InterruptedException {
         Map<String, Object> torch = new LinkedHashMap<>();
-        String script = bench.get("torch-script");
-        if (script == null || !Files.isRegularFile(Path.of(script))) {
-            torch.put("skipped", script == null ? "no --torch-script given" : "no script at " + script);
-            console.println("bench: PyTorch reference skipped: " + torch.get("skipped"));
-            return torch;
-        }
-        String python = TorchBaseline.findPython(Arrays.asList(option(bench, "torch-python").split(",")));
-        if (python == null) {
+        String script = option(bench, "torch-script");
+        String python = Files.isRegularFile(Path.of(script))
+                ? TorchBaseline.findPython(Arrays.asList(option(bench, "torch-python").split(","))) : null;
+        List<String> args = null;
+        if (!Files.isRegularFile(Path.of(script))) {
+            torch.put("skipped", "no script at " + script);
+        } else if (python == null) {
             torch.put("skipped", "none of " + option(bench, "torch-python") + " imports torch");
-            console.println("bench: PyTorch reference skipped: " + torch.get("skipped"));
+        } else {
+            try {
+                args = TorchBaseline.arguments(params, data, threads, new double[] {0.85, commonAccuracy, 0.89});
+            } catch (IllegalArgumentException e) {
+                torch.put("skipped", e.getMessage());
+            }
+        }
+        if (args == null) {
+            console.println("bench: PyTorch reference (" + setting + ") skipped: " + torch.get("skipped"));
             return torch;
         }
-        String arch = Arrays.stream(layout.sizes()).mapToObj(Integer::toString).reduce((a, b) -> a + "-" + b).orElseThrow();
-        int epochs = positiveInts(option(bench, "torch-epochs"), "torch-epochs")[0];
-        JsonNode result = TorchBaseline.run(python, Path.of(script), data, arch, 0.05, params.momentum(), 128, epochs,
-                threads, out.resolve("torch.json"), console);
-        JsonNode summary = result.get("summary");
+        List<List<Map<String, Object>>> curves = new ArrayList<>();
+        for (int run = 0; run < repeats; run++) {
+            console.printf("bench: PyTorch %s run %d/%d%n", setting, run + 1, repeats);
+            curves.add(TorchBaseline.curve(TorchBaseline.run(python, Path.of(script), args, threads,
+                    out.resolve("torch-" + setting + "-" + (run + 1) + ".json"), console)));
+        }
         torch.put("python", python);
-        torch.put("args", "batch 128, learning rate 0.05, momentum " + params.momentum() + ", relu, standardised inputs, "
-                + epochs + " epochs, " + threads + " threads");
-        torch.put("final_test_accuracy", summary.get("final_test_acc").asDouble());
-        torch.put("best_test_accuracy", summary.get("best_test_acc").asDouble());
-        torch.put("median_s_per_epoch", summary.get("median_s_per_epoch").asDouble());
-        Map<String, Object> timeTo = new LinkedHashMap<>();
-        summary.get("time_to").fields().forEachRemaining(e -> timeTo.put(e.getKey(), e.getValue().get("train_s").asDouble()));
-        torch.put("time_to_train_s", timeTo);
+        torch.put("script", script);
+        torch.put("args", String.join(" ", args));
+        torch.put("runs", repeats);
+        torch.putAll(MainFigures.summarizeRuns(curves));
         return torch;
     }
 
-    /** The issue's targets, each with the figure measured in this run, the bound and whether it is met. */
+    /** The targets other than the headline's, each with the figure measured in this run, the bound and whether it is met. */
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> targets(Map<String, Object> report) {
         List<Map<String, Object>> targets = new ArrayList<>();
-        Map<String, Object> sparkmlp = (Map<String, Object>) report.get("sparkmlp");
-        Map<String, Object> mllib = (Map<String, Object>) report.get("mllib");
-        List<Map<String, Object>> ours = (List<Map<String, Object>>) sparkmlp.get("curve");
-        List<Map<String, Object>> theirs = (List<Map<String, Object>>) mllib.get("curve");
-        double mllibBest = (double) mllib.get("best_test_accuracy");
-        Double mllibTime = timeTo(theirs, mllibBest, "elapsed_s");
-        Double oursTime = timeTo(ours, mllibBest, "elapsed_s");
-        Double speedUp = mllibTime != null && oursTime != null ? mllibTime / oursTime : null;
-        targets.add(target(String.format(Locale.ROOT, "time to MLlib's best accuracy (%.4f): MLlib %s s / sparkmlp %s s",
-                mllibBest, seconds(mllibTime), seconds(oursTime)), speedUp, ">=", 10));
-        double lead = (double) sparkmlp.get("final_test_accuracy") - (double) mllib.get("best_test_accuracy");
-        targets.add(target("final test accuracy, sparkmlp minus MLlib's best (points)", 100 * lead, ">=", 3));
-
-        Map<String, Object> standardized = (Map<String, Object>) report.get("mllib_standardized");
-        if (standardized != null) {
-            List<Map<String, Object>> scaled = (List<Map<String, Object>>) standardized.get("curve");
-            double scaledBest = (double) standardized.get("best_test_accuracy");
-            Double scaledTime = timeTo(scaled, scaledBest, "elapsed_s");
-            Double oursToScaled = timeTo(ours, scaledBest, "elapsed_s");
-            targets.add(target(String.format(Locale.ROOT, "for reference, MLlib on standardised inputs (best %.4f):"
-                            + " MLlib %s s / sparkmlp %s s", scaledBest, seconds(scaledTime), seconds(oursToScaled)),
-                    scaledTime != null && oursToScaled != null ? scaledTime / oursToScaled : null, ">=", Double.NaN));
-            targets.add(target("for reference, final test accuracy, sparkmlp minus MLlib's best on standardised inputs"
-                    + " (points)", 100 * ((double) sparkmlp.get("final_test_accuracy") - scaledBest), ">=", Double.NaN));
-        }
         List<Map<String, Object>> profiles = (List<Map<String, Object>>) report.get("step_profile");
         for (Map<String, Object> p : profiles) {
             boolean isDefault = (boolean) p.get("default");
@@ -609,34 +748,12 @@ public final class Benchmark {
                     ((Number) transform.get("rows")).longValue(), rowsPerSecond(transform, "sparkmlp"),
                     rowsPerSecond(transform, "mllib")), (double) transform.get("sparkmlp_over_mllib"), ">=", 5));
         }
-        Map<String, Object> torch = (Map<String, Object>) report.get("pytorch");
-        if (torch.containsKey("time_to_train_s")) {
-            Double theirsTo88 = ((Map<String, Double>) torch.get("time_to_train_s")).get("0.88");
-            Double oursTo88 = timeTo(ours, 0.88, "train_s");
-            Double ratio = theirsTo88 != null && oursTo88 != null ? oursTo88 / theirsTo88 : null;
-            targets.add(target(String.format(Locale.ROOT, "time to 0.88 test accuracy (training seconds): sparkmlp %s s /"
-                    + " PyTorch %s s", seconds(oursTo88), seconds(theirsTo88)), ratio, "<=", 3));
-        }
         return targets;
     }
 
     @SuppressWarnings("unchecked")
     private static double rowsPerSecond(Map<String, Object> transform, String model) {
         return (double) ((Map<String, Object>) transform.get(model)).get("rows_per_second");
-    }
-
-    /** The time of the first point of {@code curve} at or above {@code accuracy}, or null. */
-    static Double timeTo(List<Map<String, Object>> curve, double accuracy, String timeKey) {
-        for (Map<String, Object> point : curve) {
-            if ((double) point.get("test_accuracy") >= accuracy) {
-                return ((Number) point.get(timeKey)).doubleValue();
-            }
-        }
-        return null;
-    }
-
-    private static String seconds(Double value) {
-        return value == null ? "(not reached)" : String.format(Locale.ROOT, "%.1f", value);
     }
 
     /**
@@ -664,10 +781,28 @@ public final class Benchmark {
         target.put("bound", Double.isNaN(bound) ? null : bound);
         Boolean met = null;
         if (!Double.isNaN(bound)) {
-            met = measured != null && (comparison.equals(">=") ? measured >= bound : measured <= bound);
+            met = measured != null && switch (comparison) {
+                case ">=" -> measured >= bound;
+                case ">" -> measured > bound;
+                case "<=" -> measured <= bound;
+                default -> throw new IllegalArgumentException("a target compares with >=, > or <=, got '" + comparison + "'");
+            };
         }
         target.put("met", met);
         return target;
+    }
+
+    private static double fraction(String value, String option) {
+        double v;
+        try {
+            v = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + option + " takes a number between 0 and 1, got '" + value + "'", e);
+        }
+        if (!(v > 0 && v < 1)) {
+            throw new IllegalArgumentException("--" + option + " takes a number between 0 and 1, got " + v);
+        }
+        return v;
     }
 
     private static int[] positiveInts(String list, String option) {

@@ -9,13 +9,18 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.sparkmlp.nn.Initialization;
+import io.sparkmlp.train.TrainingParams;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * Runs the outside reference, {@code shared/baselines/torch_mlp.py} (PyTorch on the CPU), as a child
- * process on the same data and the same number of cores, when a Python with {@code torch} is found.
+ * Runs the outside reference, the project's {@code bench/torch/torch_mlp.py} (PyTorch on the CPU), as a
+ * child process on the same data, the same cores and sparkmlp's setting, when a Python with {@code torch} is found.
  */
 final class TorchBaseline {
 
@@ -44,17 +49,75 @@ final class TorchBaseline {
         return null;
     }
 
+    /** The project's copy of the reference script, relative to the repository root. */
+    static final Path SCRIPT = Path.of("bench", "torch", "torch_mlp.py");
+
     /**
-     * Runs the script and returns its JSON ({@code summary}: {@code time_to} per target with
-     * {@code train_s}, {@code median_s_per_epoch}, …; {@code hist}), echoing its lines to {@code console}.
+     * The script's options that train {@code params}' setting: same layers, activation (ReLU,
+     * leaky ReLU or sigmoid), He initialisation, epochs, batch, rate with the linear scaling rule,
+     * cosine or constant schedule with per-step warm-up, momentum (Nesterov), weight decay on the
+     * weights only, seed and standardised inputs; and the optimizer and dropout when the
+     * parameters have them. Settings the script cannot mirror are refused, naming them.
      */
-    static JsonNode run(String python, Path script, String data, String arch, double learningRate, double momentum,
-                        int batch, int epochs, int threads, Path json, PrintStream console)
+    static List<String> arguments(TrainingParams params, String data, int threads, double[] targets) {
+        List<String> problems = new ArrayList<>();
+        String act = switch (params.activation()) {
+            case RELU -> "relu";
+            case LEAKY_RELU -> "leaky";
+            case SIGMOID -> "sigmoid";
+            default -> {
+                problems.add("activation " + params.activation().id());
+                yield "";
+            }
+        };
+        if (params.initialization() != Initialization.HE) {
+            problems.add("initialization " + params.initialization().id() + " (the script draws He or its own)");
+        }
+        if (!params.scheduleName().equals("cosine") && !params.scheduleName().equals("constant")) {
+            problems.add("lr-schedule " + params.scheduleName());
+        }
+        if (!params.standardize()) {
+            problems.add("standardize false");
+        }
+        if (params.validationFraction() > 0) {
+            problems.add("validation-fraction " + params.validationFraction() + " (the script trains on every row)");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("the PyTorch reference cannot mirror " + String.join(", ", problems));
+        }
+        String arch = Arrays.stream(params.layout().sizes()).mapToObj(Integer::toString).collect(Collectors.joining("-"));
+        List<String> args = new ArrayList<>(List.of("--data", data, "--arch", arch, "--act", act, "--init", "he",
+                "--epochs", Integer.toString(params.epochs()), "--batch", Integer.toString(params.batchSize()),
+                "--lr", Double.toString(params.learningRate()),
+                "--reference-batch", Integer.toString(params.referenceBatchSize()),
+                "--schedule", params.scheduleName(), "--min-fraction", Double.toString(params.minLearningRateFraction()),
+                "--warmup-epochs", Double.toString(params.warmupEpochs()),
+                "--momentum", Double.toString(params.momentum()), "--weight-decay", Double.toString(params.weightDecay()),
+                "--seed", Long.toString(params.seed()), "--input", "std", "--threads", Integer.toString(threads),
+                "--targets", Arrays.stream(targets).mapToObj(Double::toString).collect(Collectors.joining(","))));
+        if (params.nesterov()) {
+            args.add("--nesterov");
+        }
+        // hyper-parameters this branch may not have yet, mirrored when present
+        Map<String, String> all = params.asMap();
+        if (all.containsKey("optimizer")) {
+            args.addAll(List.of("--optimizer", all.get("optimizer")));
+        }
+        if (all.containsKey("dropout")) {
+            args.addAll(List.of("--dropout", all.get("dropout")));
+        }
+        return args;
+    }
+
+    /**
+     * Runs the script with {@code args} and returns its JSON ({@code summary}: {@code time_to} per
+     * target, {@code median_s_per_epoch}, ...; {@code hist}), echoing its lines to {@code console}.
+     */
+    static JsonNode run(String python, Path script, List<String> args, int threads, Path json, PrintStream console)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(python, script.toString(), "--data", data, "--arch", arch,
-                "--act", "relu", "--lr", Double.toString(learningRate), "--momentum", Double.toString(momentum),
-                "--batch", Integer.toString(batch), "--epochs", Integer.toString(epochs), "--input", "std",
-                "--threads", Integer.toString(threads), "--targets", "0.85,0.88,0.89", "--json", json.toString()));
+        List<String> command = new ArrayList<>(List.of(python, script.toString()));
+        command.addAll(args);
+        command.addAll(List.of("--json", json.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         env.remove("OPENBLAS_NUM_THREADS"); // that is the Spark tasks' setting; torch sizes its own pool
@@ -76,5 +139,22 @@ final class TorchBaseline {
             throw new IOException("the PyTorch reference exited with status " + status + ": " + String.join(" ", command));
         }
         return new ObjectMapper().readTree(json.toFile());
+    }
+
+    /** The script's per-epoch history as a curve: {@code epoch}, {@code train_s}, {@code elapsed_s}, {@code test_accuracy}. */
+    static List<Map<String, Object>> curve(JsonNode result) {
+        List<Map<String, Object>> curve = new ArrayList<>();
+        for (JsonNode h : result.get("hist")) {
+            if (!h.has("epoch_train_s")) {
+                continue; // an evaluation inside an epoch
+            }
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("epoch", h.get("epoch").asDouble());
+            point.put("train_s", h.get("cum_train_s").asDouble());
+            point.put("elapsed_s", h.get("wall_s").asDouble());
+            point.put("test_accuracy", h.get("test_acc").asDouble());
+            curve.add(point);
+        }
+        return curve;
     }
 }

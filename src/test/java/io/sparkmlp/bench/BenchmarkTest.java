@@ -1,5 +1,6 @@
 package io.sparkmlp.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkmlp.SparkTestSession;
 import io.sparkmlp.TinyMnist;
-import io.sparkmlp.app.TrainOptions;
 import io.sparkmlp.nn.Activation;
 import io.sparkmlp.nn.GemmShape;
 import io.sparkmlp.nn.Layout;
@@ -95,21 +95,11 @@ class BenchmarkTest {
     }
 
     @Test
-    void theReadmeSectionBetweenTheMarkersIsReplacedAndNothingElse() {
-        String readme = "# T\nbefore\n" + Benchmark.README_BEGIN + "\nold table\n" + Benchmark.README_END + "\nafter\n";
-        String updated = BenchReport.replaceBetweenMarkers(readme, Benchmark.README_BEGIN, Benchmark.README_END, "new\n");
-        assertEquals("# T\nbefore\n" + Benchmark.README_BEGIN + "\nnew\n" + Benchmark.README_END + "\nafter\n", updated);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> BenchReport.replaceBetweenMarkers("no markers", Benchmark.README_BEGIN, Benchmark.README_END, "x"));
-        assertTrue(e.getMessage().contains(Benchmark.README_BEGIN), e.getMessage());
-    }
-
-    @Test
     void theTimeToAnAccuracyIsThatOfTheFirstPointReachingIt() {
         List<Map<String, Object>> curve = List.of(point(0.80, 1.0), point(0.86, 2.5), point(0.85, 3.0), point(0.89, 4.0));
-        assertEquals(2.5, Benchmark.timeTo(curve, 0.86, "elapsed_s"));
-        assertEquals(1.0, Benchmark.timeTo(curve, 0.5, "elapsed_s"));
-        assertNull(Benchmark.timeTo(curve, 0.90, "elapsed_s"));
+        assertEquals(2.5, MainFigures.timeTo(curve, 0.86, "elapsed_s"));
+        assertEquals(1.0, MainFigures.timeTo(curve, 0.5, "elapsed_s"));
+        assertNull(MainFigures.timeTo(curve, 0.90, "elapsed_s"));
     }
 
     private static Map<String, Object> point(double accuracy, double seconds) {
@@ -121,61 +111,97 @@ class BenchmarkTest {
     }
 
     @Test
+    void theReferenceSettingTakesTheOtherPresetAndKeepsEveryOtherTrainingOption() {
+        assertArrayEquals(new String[] {"--preset", "ref.properties", "--epochs", "2", "--layers=4,3"},
+                Benchmark.withPreset(List.of("--preset", "fast.properties", "--epochs", "2", "--preset=x", "--layers=4,3"),
+                        "ref.properties"));
+        Layout layout = new Layout(16, 8, 3);
+        List<int[]> layers = Benchmark.mllibLayers("same,16-5-3,16-8-3", layout);
+        assertEquals(2, layers.size(), "sparkmlp's layers named twice are swept once");
+        assertArrayEquals(new int[] {16, 5, 3}, layers.get(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Benchmark.mllibLayers("same,784-100-10", layout));
+        assertTrue(e.getMessage().contains("784-100-10") && e.getMessage().contains("16 inputs"), e.getMessage());
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
-    void aWholeRunOnSmallIdxFilesWritesTheJsonTheTableAndTheReadmeSection() throws Exception {
+    void aWholeRunOnSmallIdxFilesWritesTheMainResultsFileAndTheReadmeBlock() throws Exception {
         TinyMnist.write(dir.resolve("data"), 400, 90);
         Path readme = dir.resolve("README.md");
-        Files.writeString(readme, "intro\n" + Benchmark.README_BEGIN + "\nstale\n" + Benchmark.README_END + "\nend\n");
-        Map<String, String> bench = new LinkedHashMap<>(Map.of("out", dir.resolve("out").toString(),
-                "mllib-iterations", "2,6", "mllib-standardized-iterations", "3", "profile-steps", "4", "profile-warmup", "1",
-                "torch-python", "python3", "torch-epochs", "1", "readme", readme.toString()));
-        TrainOptions options = TrainOptions.parse("--data", dir.resolve("data").toString(), "--layers", "16,8,3",
-                "--epochs", "3", "--batch-size", "32", "--learning-rate", "0.1", "--partitions", "2");
+        Files.writeString(readme, "intro\n<!-- results:main -->\nstale\n<!-- /results:main -->\nend\n");
+        Path reference = dir.resolve("reference.properties");
+        Files.writeString(reference, "batch-size = 16\nmomentum = 0.5\n");
+        Path results = dir.resolve("results");
+        Map<String, String> bench = new LinkedHashMap<>(Map.ofEntries(Map.entry("out", dir.resolve("out").toString()),
+                Map.entry("results", results.toString()), Map.entry("repeats", "2"), Map.entry("mllib-repeats", "2"),
+                Map.entry("mllib-iterations", "2,6"), Map.entry("mllib-min-iterations", "100"),
+                Map.entry("mllib-layers", "same,16-5-3"), Map.entry("reference-preset", reference.toString()),
+                Map.entry("profile-steps", "4"), Map.entry("profile-warmup", "1"),
+                Map.entry("torch-script", dir.resolve("absent.py").toString()), Map.entry("transform-runs", "1"),
+                Map.entry("readme", readme.toString())));
+        List<String> training = List.of("--data", dir.resolve("data").toString(), "--layers", "16,8,3", "--epochs", "3",
+                "--batch-size", "32", "--learning-rate", "0.1", "--partitions", "2");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        Map<String, Object> report = Benchmark.run(SparkTestSession.get(), bench, options,
+        Map<String, Object> report = Benchmark.run(SparkTestSession.get(), bench, training,
                 new PrintStream(console, true, StandardCharsets.UTF_8));
 
-        JsonNode json = new ObjectMapper().readTree(dir.resolve("out/bench.json").toFile());
-        String table = Files.readString(dir.resolve("out/bench.md"));
-        for (String section : new String[] {"environment", "blas", "cache", "step_profile", "sparkmlp", "mllib", "pytorch",
-                "transform", "targets"}) {
+        List<Path> files;
+        try (var list = Files.list(results)) {
+            files = list.toList();
+        }
+        assertEquals(1, files.size(), files.toString());
+        assertTrue(files.get(0).getFileName().toString().endsWith("-main.json"), files.toString());
+        JsonNode json = new ObjectMapper().readTree(files.get(0).toFile());
+        for (String section : new String[] {"kind", "machine", "quick", "environment", "settings", "blas", "cache",
+                "step_profile", "sparkmlp", "mllib", "pytorch", "transform", "headline", "targets"}) {
             assertTrue(json.has(section), section + " missing from " + json);
         }
-        assertEquals(3, json.get("sparkmlp").get("curve").size());
-        assertEquals(2, json.get("mllib").get("curve").size());
-        assertEquals(6, json.get("mllib").get("curve").get(1).get("max_iter").asInt());
-        assertEquals("pixels as read", json.get("mllib").get("inputs").asText());
-        assertEquals(1, json.get("mllib_standardized").get("curve").size());
-        assertEquals("standardised inputs", json.get("mllib_standardized").get("inputs").asText());
-        // both trainers cached their training rows, and MLlib's doubles take more room than sparkmlp's bytes
-        double ours = json.get("cache").get("sparkmlp_bytes_per_row").asDouble();
-        double theirs = json.get("cache").get("mllib_bytes_per_row").asDouble();
-        assertTrue(ours >= 16 && theirs > ours, "bytes per row: sparkmlp " + ours + ", MLlib " + theirs);
-        // in-process (the default under a local master), in the task and broadcast, each against its own empty jobs
+        assertTrue(json.get("environment").has("blas_core") && json.get("environment").has("blas_library"));
+        // both settings, two runs each; the reference setting took its preset's momentum, and the command line's batch
+        String referenceSetting = json.get("settings").get("reference").asText();
+        assertTrue(referenceSetting.contains("momentum 0.5") && referenceSetting.contains("batch 32"), referenceSetting);
+        assertTrue(json.get("settings").get("preset").asText().contains("momentum 0.9"), json.get("settings").toString());
+        for (String setting : new String[] {"reference", "preset"}) {
+            JsonNode s = json.get("sparkmlp").get(setting);
+            assertEquals(2, s.get("curves").size(), setting);
+            assertEquals(3, s.get("curves").get(1).size(), setting);
+            assertEquals(2, s.get("s_per_epoch").get("runs").asInt(), setting);
+            assertTrue(s.get("s_per_epoch").get("min").asDouble() <= s.get("s_per_epoch").get("median").asDouble()
+                    && s.get("s_per_epoch").get("median").asDouble() <= s.get("s_per_epoch").get("max").asDouble(), setting);
+            assertTrue(json.get("pytorch").get(setting).get("skipped").asText().contains("absent.py"));
+        }
+        // two sweeps, two fits a point; a sweep ends early only when L-BFGS converged
+        assertEquals(2, json.get("mllib").size());
+        for (JsonNode sweep : json.get("mllib")) {
+            JsonNode points = sweep.get("sweep");
+            assertTrue(points.size() == 2 || points.get(0).get("converged").asBoolean(), sweep.toString());
+            assertEquals(2, points.get(0).get("fit_s").get("runs").asInt());
+            assertEquals(2, points.get(0).get("iterations").size());
+            assertFalse(sweep.get("stopped").asText().isEmpty());
+        }
+        assertEquals("16-5-3", json.get("mllib").get("16-5-3").get("layers").asText());
+        // the headline is the preset setting against the sweep with the highest best accuracy
+        JsonNode headline = json.get("headline").get("mllib");
+        assertEquals("preset", headline.get("setting").asText());
+        double best = Math.max(json.get("mllib").get("16-8-3").get("best_test_accuracy").asDouble(),
+                json.get("mllib").get("16-5-3").get("best_test_accuracy").asDouble());
+        assertEquals(best, headline.get("mllib_best_accuracy").asDouble(), 1e-12);
+        assertEquals(100 * (json.get("sparkmlp").get("preset").get("final_test_accuracy").get("median").asDouble() - best),
+                headline.get("margin_points").asDouble(), 1e-9);
+        assertEquals(4, json.get("headline").get("mllib_all").size(), "two settings against two sweeps");
+        assertEquals(0, json.get("headline").get("pytorch").size());
         assertEquals(3, json.get("step_profile").size());
-        assertEquals("in-process", json.get("step_profile").get(0).get("weights_transport").asText());
-        assertEquals("task", json.get("step_profile").get(1).get("weights_transport").asText());
-        assertEquals("broadcast", json.get("step_profile").get(2).get("weights_transport").asText());
-        assertTrue(json.get("blas").get("kernel_gflops").asDouble() > 0);
-        assertTrue(json.get("pytorch").get("skipped").asText().contains("--torch-script"));
-        // the 90 test rows four times, the default
-        assertEquals(360, json.get("transform").get("rows").asInt());
-        for (String model : new String[] {"sparkmlp", "sparkmlp_row_at_a_time", "mllib"}) {
-            assertEquals(5, json.get("transform").get(model).get("seconds").size(), model);
-            assertTrue(json.get("transform").get(model).get("rows_per_second").asDouble() > 0, model);
-        }
-        assertTrue(table.contains("transform rows/s on 360 test rows"), table);
-        for (Map<String, Object> target : (List<Map<String, Object>>) report.get("targets")) {
-            assertTrue(target.containsKey("measured") && target.containsKey("met"), target.toString());
-        }
+        assertTrue(json.get("cache").get("mllib_bytes_per_row").asDouble() > json.get("cache").get("sparkmlp_bytes_per_row")
+                .asDouble());
+        assertEquals(json.get("targets").size(), ((List<Object>) report.get("targets")).size());
 
-        assertTrue(table.contains("| final test accuracy |") && table.contains("overhead / empty job"), table);
         String updated = Files.readString(readme);
-        assertTrue(updated.startsWith("intro\n" + Benchmark.README_BEGIN) && updated.endsWith(Benchmark.README_END + "\nend\n"),
-                updated);
+        assertTrue(updated.startsWith("intro\n<!-- results:main -->\nFrom `" + results) && updated.endsWith(
+                "<!-- /results:main -->\nend\n"), updated);
         assertFalse(updated.contains("stale"), updated);
-        assertTrue(updated.contains(table.trim()), updated);
-        assertTrue(console.toString().contains("bench: MLlib (pixels as read) maxIter 6"), console.toString());
+        assertTrue(updated.contains("a quick run: 2 run(s)") && updated.contains("| 16-5-3 | 2 |"), updated);
+        assertTrue(console.toString().contains("bench: MLlib 16-5-3 (pixels as read) maxIter 2 run 2/2"), console.toString());
     }
 
     @Test
@@ -183,7 +209,7 @@ class BenchmarkTest {
         TinyMnist.write(dir.resolve("data"), 300, 50);
         Map<String, String> bench = new LinkedHashMap<>(Map.of("out", dir.resolve("out").toString(), "only", "transform",
                 "transform-copies", "2", "transform-runs", "1", "results", dir.resolve("results").toString()));
-        TrainOptions options = TrainOptions.parse("--data", dir.resolve("data").toString(), "--layers", "16,8,3",
+        List<String> options = List.of("--data", dir.resolve("data").toString(), "--layers", "16,8,3",
                 "--partitions", "2");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         Benchmark.run(SparkTestSession.get(), bench, options, new PrintStream(console, true, StandardCharsets.UTF_8));
