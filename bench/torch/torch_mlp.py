@@ -52,6 +52,7 @@ ap.add_argument("--weight-decay", type=float, default=0.0, help="torch's weight_
 ap.add_argument("--beta1", type=float, default=0.9)
 ap.add_argument("--beta2", type=float, default=0.999)
 ap.add_argument("--eps", type=float, default=1e-8)
+ap.add_argument("--rmsprop-alpha", type=float, default=0.99, help="RMSprop's smoothing constant (torch's alpha)")
 ap.add_argument("--dropout", type=float, default=0.0, help="inverted dropout after every hidden activation")
 ap.add_argument("--schedule", default="constant", choices=["constant", "cosine"], help="cosine: per step from lr to lr*min_fraction over the run")
 ap.add_argument("--min-fraction", type=float, default=0.0)
@@ -111,7 +112,7 @@ elif a.optimizer == "adam":
 elif a.optimizer == "adamw":
     opt = torch.optim.AdamW(groups, lr=lr0, betas=(a.beta1, a.beta2), eps=a.eps, weight_decay=a.weight_decay)
 else:
-    opt = torch.optim.RMSprop(groups, lr=lr0, alpha=a.beta2, eps=a.eps, momentum=a.momentum, weight_decay=a.weight_decay)
+    opt = torch.optim.RMSprop(groups, lr=lr0, alpha=a.rmsprop_alpha, eps=a.eps, momentum=a.momentum, weight_decay=a.weight_decay)
 g = torch.Generator().manual_seed(a.seed)
 targets = [float(t) for t in a.targets.split(",")]
 reached = {}

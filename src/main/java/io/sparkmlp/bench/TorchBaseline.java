@@ -76,8 +76,23 @@ final class TorchBaseline {
         if (!params.scheduleName().equals("cosine") && !params.scheduleName().equals("constant")) {
             problems.add("lr-schedule " + params.scheduleName());
         }
-        if (!params.standardize()) {
-            problems.add("standardize false");
+        // the script standardises with one global mean and deviation, as global (and auto on images) does
+        if (!params.standardize().equals("global") && !params.standardize().equals("auto")) {
+            problems.add("standardize " + params.standardize());
+        }
+        Map<String, String> all = params.asMap();
+        for (String option : List.of("l1", "clip-value", "clip-norm")) {
+            if (Double.parseDouble(all.get(option)) != 0) {
+                problems.add(option + " " + all.get(option));
+            }
+        }
+        String[] rates = all.getOrDefault("dropout", "0").split(",");
+        if (Arrays.stream(rates).distinct().count() > 1) {
+            problems.add("dropout " + all.get("dropout") + " (the script takes one rate for every hidden layer)");
+        }
+        String classWeights = all.getOrDefault("class-weights", "");
+        if (!classWeights.isEmpty() && !classWeights.equals("none")) {
+            problems.add("class-weights " + classWeights);
         }
         if (params.validationFraction() > 0) {
             problems.add("validation-fraction " + params.validationFraction() + " (the script trains on every row)");
@@ -98,14 +113,9 @@ final class TorchBaseline {
         if (params.nesterov()) {
             args.add("--nesterov");
         }
-        // hyper-parameters this branch may not have yet, mirrored when present
-        Map<String, String> all = params.asMap();
-        if (all.containsKey("optimizer")) {
-            args.addAll(List.of("--optimizer", all.get("optimizer")));
-        }
-        if (all.containsKey("dropout")) {
-            args.addAll(List.of("--dropout", all.get("dropout")));
-        }
+        args.addAll(List.of("--optimizer", all.get("optimizer"), "--beta1", all.get("beta1"), "--beta2",
+                all.get("beta2"), "--eps", all.get("epsilon"), "--rmsprop-alpha", all.get("rmsprop-alpha"),
+                "--dropout", rates[0]));
         return args;
     }
 

@@ -68,6 +68,21 @@ public final class TrainingState {
         }
     }
 
+    /**
+     * A hyper-parameter's value in a checkpoint's settings. One written before the hyper-parameter
+     * existed does not name it, and ran with what is now its default (the one behaviour there was).
+     */
+    private static String recorded(Map<String, String> settings, String option) {
+        String value = settings.get(option);
+        if (value == null) {
+            HyperParameter<?> parameter = HyperParameters.forOption(option);
+            if (parameter != null) {
+                return parameter.format(parameter.defaultValue());
+            }
+        }
+        return value;
+    }
+
     /** A run's start: the initial weights, a fresh optimizer, epoch 0 step 0. */
     public static TrainingState start(TrainingParams params, DataFingerprint data, int stepsPerEpoch,
                                       float[] initialWeights, Optimizer optimizer) {
@@ -86,7 +101,7 @@ public final class TrainingState {
         List<String> differences = new ArrayList<>();
         Map<String, String> here = params.asMap();
         for (String key : union(saved.settings().keySet(), here.keySet())) {
-            String then = saved.settings().get(key);
+            String then = recorded(saved.settings(), key);
             String now = here.get(key);
             if (!Objects.equals(then, now)) {
                 differences.add(key + " (" + (then == null ? "absent" : then) + " in the checkpoint, "

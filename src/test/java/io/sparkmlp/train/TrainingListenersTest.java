@@ -11,6 +11,7 @@ import io.sparkmlp.nn.InputScaling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -197,6 +198,27 @@ class TrainingListenersTest {
                 () -> TrainingState.resume(saved, params, otherData, 4, Trainer.optimizer(params), "ck"));
         assertTrue(e.getMessage().contains("other data") && e.getMessage().contains("training labels")
                 && e.getMessage().contains("validation partitions (2 in the checkpoint, 3 here)"), e.getMessage());
+    }
+
+    @Test
+    void aCheckpointFromBeforeAHyperParameterExistedResumesUnderItsDefaultAndOnlyUnderIt() {
+        TrainingParams params = params();
+        Checkpoint current = state(params, 4).snapshot();
+        Map<String, String> older = new java.util.LinkedHashMap<>(current.settings());
+        older.remove("optimizer"); // as a checkpoint written before --optimizer was added
+        older.remove("clip-norm");
+        Checkpoint saved = new Checkpoint(older, current.data(), current.stepsPerEpoch(), current.epoch(),
+                current.step(), current.learningRate(), current.epochLossSum(), current.epochCorrect(),
+                current.epochCount(), current.epochTrainSeconds(), current.bestLoss(), current.bestEpoch(),
+                current.epochsWithoutGain(), current.stoppedEarly(), current.cumulativeTrainSeconds(),
+                current.elapsedSeconds(), current.samplesSeen(), current.history(), current.weights(),
+                current.optimizer(), current.bestWeights());
+        TrainingState resumed = TrainingState.resume(saved, params, DATA, 4, Trainer.optimizer(params), "old");
+        assertArrayEquals(current.weights(), resumed.weights());
+        TrainingParams adam = params().set(HyperParameters.OPTIMIZER, "adam");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TrainingState.resume(saved, adam, DATA, 4, Trainer.optimizer(adam), "old"));
+        assertTrue(e.getMessage().contains("optimizer (sgd in the checkpoint, adam here)"), e.getMessage());
     }
 
     @Test
