@@ -158,6 +158,7 @@ public final class BenchResults {
             case "gzip-read" -> renderGzip(md, r);
             case "checkpoint" -> renderCheckpoint(md, r);
             case "main" -> renderMain(md, r);
+            case "accuracy" -> renderAccuracy(md, r);
             default -> md.append("(no table for results of kind ").append(kind).append(")\n");
         }
         return md.toString();
@@ -317,6 +318,35 @@ public final class BenchResults {
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2f | <= %.1f %s |%n", transport,
                     median, ((Number) t.get("min")).doubleValue(), ((Number) t.get("max")).doubleValue(), t.get("runs"),
                     middle(steps), middle(empty), target, median <= target ? "met" : "**not met**"));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void renderAccuracy(StringBuilder md, Map<String, Object> r) {
+        Map<String, Object> a = (Map<String, Object>) r.get("accuracy");
+        Map<String, Object> env = (Map<String, Object>) r.get("environment");
+        md.append(String.format(Locale.ROOT, "`%s` on Fashion-MNIST's 10,000 test images, %s, %s; %s run(s) of each,"
+                + " median (min–max).%n%n", a.get("preset"), env.get("master"), env.get("blas"), a.get("repeats")));
+        md.append("| trainer | final test accuracy | best test accuracy | seconds of steps | seconds in all | s per epoch |\n"
+                + "|---|---|---|---|---|---|\n");
+        for (String[] t : new String[][] {{"sparkmlp", "sparkmlp"}, {"PyTorch, the same setting", "pytorch"}}) {
+            Map<String, Object> x = (Map<String, Object>) a.get(t[1]);
+            if (x == null || x.containsKey("skipped")) {
+                md.append("| ").append(t[0]).append(" | skipped: ").append(x == null ? "not run" : x.get("skipped"))
+                        .append(" | | | | |\n");
+                continue;
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", t[0],
+                    spread(x.get("final_test_accuracy"), "%.4f"), spread(x.get("best_test_accuracy"), "%.4f"),
+                    spread(x.get("train_s"), "%.1f"), spread(x.get("elapsed_s"), "%.1f"), spread(x.get("s_per_epoch"), "%.2f")));
+        }
+        Map<String, Object> target = (Map<String, Object>) a.get("target");
+        md.append(String.format(Locale.ROOT, "%n%s: %.4f, target %s %s: **%s**.%n", target.get("target"),
+                ((Number) target.get("measured")).doubleValue(), target.get("comparison"), target.get("bound"),
+                Boolean.TRUE.equals(target.get("met")) ? "met" : "not met"));
+        Map<String, Object> torch = (Map<String, Object>) a.get("pytorch");
+        if (torch != null && torch.get("args") != null) {
+            md.append("\nPyTorch ran `").append(torch.get("script")).append(' ').append(torch.get("args")).append("`.\n");
         }
     }
 

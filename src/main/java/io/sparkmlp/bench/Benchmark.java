@@ -89,6 +89,9 @@ public final class Benchmark {
             "  --transform-copies N     transform speed on the test rows repeated N times (default 4: 40,000 rows)",
             "  --transform-runs N       timed transform runs of each model, after a warm-up; the median counts (default 5)",
             "  --only transform         only the transform speed (sparkmlp and MLlib fitted briefly on the training rows)",
+            "  --only accuracy          only the accuracy of the training options (e.g. --preset conf/fashion-mnist-best.properties),",
+            "                           --repeats runs of sparkmlp and of PyTorch on the same setting, against",
+            "  --accuracy-target A      (default 0.90)",
             "  --only gzip-read         only the time to read and pack a large gzipped set at each of --gzip-partitions:",
             "  --gzip-data DIR          its folder (default " + GzipReadSpeed.DEFAULT_DIR + "), written once from --data",
             "  --gzip-copies N          as N augmented copies of the training images (default 10: 600,000 images)",
@@ -109,6 +112,7 @@ public final class Benchmark {
             Map.entry("mllib-standardized-iterations", "0"),
             Map.entry("reference-preset", "conf/fashion-mnist.properties"),
             Map.entry("common-accuracy", "0.88"),
+            Map.entry("accuracy-target", "0.90"),
             Map.entry("profile-steps", "300"),
             Map.entry("profile-warmup", "50"),
             Map.entry("torch-script", TorchBaseline.SCRIPT.toString()),
@@ -124,7 +128,7 @@ public final class Benchmark {
     private static final List<String> OPTIONAL = List.of("readme", "kernel-batch", "only", "mllib-repeats");
 
     /** The parts that {@code --only} runs alone. */
-    static final List<String> ONLY = List.of("transform", "gzip-read");
+    static final List<String> ONLY = List.of("transform", "gzip-read", "accuracy");
 
     private Benchmark() {
     }
@@ -278,6 +282,16 @@ public final class Benchmark {
         environment.put("train_rows", trainRows);
         environment.put("test_rows", testRows);
         console.printf("bench: %d training and %d test rows read and cached in %.1f s%n", trainRows, testRows, loadSeconds);
+        if ("accuracy".equals(only)) {
+            report.remove("settings");
+            report.put("accuracy", accuracyOnly(spark, bench, presetOf(trainingArgs), options, train, test, cluster,
+                    repeats, folder, out, console));
+            writeJson(report, out.resolve("accuracy.json"), console);
+            console.println("bench: wrote " + BenchResults.write(resultsDir(bench), "accuracy", report));
+            train.unpersist();
+            test.unpersist();
+            return report;
+        }
         if ("transform".equals(only)) {
             report.remove("settings");
             report.remove("quick");
@@ -584,6 +598,47 @@ public final class Benchmark {
         sparkmlp.put("peak_heap_bytes", peakHeap);
         sparkmlp.put("peak_cached_bytes", peakCached);
         return sparkmlp;
+    }
+
+    /**
+     * A preset's accuracy: sparkmlp trained {@code repeats} times with the benchmark's options (its
+     * {@code --preset}), evaluated on the test rows after every epoch, and the same setting through
+     * the PyTorch reference as many times, on the same cores.
+     */
+    private static Map<String, Object> accuracyOnly(SparkSession spark, Map<String, String> bench, String preset,
+                                                    TrainOptions options,
+                                                    Dataset<Row> train, Dataset<Row> test, ClusterParams cluster,
+                                                    int repeats, String folder, Path out, PrintStream console)
+            throws IOException, InterruptedException {
+        TrainingParams params = options.training();
+        Map<String, Object> accuracy = new LinkedHashMap<>();
+        accuracy.put("preset", preset == null ? "(none)" : preset);
+        accuracy.put("params", params.asMap());
+        accuracy.put("repeats", repeats);
+        Map<String, Object> sparkmlp = trainSparkmlp(spark, train, test, "preset", params, cluster, repeats, console);
+        accuracy.put("sparkmlp", sparkmlp);
+        double common = fraction(option(bench, "common-accuracy"), "common-accuracy");
+        accuracy.put("pytorch", runTorch(bench, folder, "preset", params, spark.sparkContext().defaultParallelism(),
+                repeats, common, out, console));
+        double target = fraction(option(bench, "accuracy-target"), "accuracy-target");
+        double measured = MainFigures.median((Map<String, Object>) sparkmlp.get("final_test_accuracy"));
+        accuracy.put("target", target("sparkmlp's final test accuracy (median of " + repeats + ")", measured, ">=",
+                target));
+        return accuracy;
+    }
+
+    /** The last {@code --preset} of the training options, or null. */
+    private static String presetOf(List<String> trainingArgs) {
+        String preset = null;
+        for (int i = 0; i < trainingArgs.size(); i++) {
+            String arg = trainingArgs.get(i);
+            if (arg.startsWith("--preset=")) {
+                preset = arg.substring("--preset=".length());
+            } else if (arg.equals("--preset") && i + 1 < trainingArgs.size()) {
+                preset = trainingArgs.get(++i);
+            }
+        }
+        return preset;
     }
 
     private static Map<String, Object> point(EpochMetrics m) {
