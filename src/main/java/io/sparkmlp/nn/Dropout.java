@@ -113,14 +113,17 @@ public final class Dropout implements Serializable {
                 continue;
             }
             float scale = scales[h];
+            // u >= p for u = k / 2^24 is k >= ceil(p · 2^24), exactly (p is a float, so p · 2^24 is exact)
+            long threshold = (long) Math.ceil(rate * 0x1.0p24);
             int width = layout.size(h + 1);
             float[] mask = ws.mask(h + 1);
             for (int j = 0; j < batch; j++) {
                 long key = layerKey(maskSeed, rows[j], h);
                 int column = j * width;
                 for (int i = 0; i < width; i++) {
-                    // m = 1[u >= p] / (1 - p)
-                    mask[column + i] = uniform(Rng.mix(key + (i + 1L) * GOLDEN_GAMMA)) >= rate ? scale : 0f;
+                    long k = Rng.mix(key + (i + 1L) * GOLDEN_GAMMA) >>> 40;
+                    // m = 1[k >= threshold] / (1 - p), without a branch: the sign bit of threshold - 1 - k
+                    mask[column + i] = scale * (int) ((threshold - 1 - k) >>> 63);
                 }
             }
         }
