@@ -13,6 +13,7 @@ import io.sparkmlp.nn.Dropout;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Network;
 import io.sparkmlp.nn.Workspace;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -231,6 +233,25 @@ class RowWeightsAndDropoutTest {
         float[] unweighted = new Trainer(params.batchSize(40), new ClusterParams())
                 .fit(TestData.frame(spark, rows, 2), null, "label", "features").model().weights();
         assertTrue(relativeError(twice, unweighted) > 1e-3, "the weights changed nothing");
+    }
+
+    @Test
+    void aRunWithDropoutAndWeightsStoppedAndResumedEqualsTheUninterruptedRun(@TempDir Path dir) {
+        List<Row> rows = TestData.blobs(200, 6, 3, 1.0, 17);
+        Dataset<Row> data = weightedFrame(rows, someWeights(rows.size()), 2);
+        TrainingParams params = smallParams().dropout(0.3, 0.1).classWeights("balanced");
+        TrainingResult uninterrupted = new Trainer(params, new ClusterParams())
+                .fit(data, null, "label", "features", "weight");
+        CheckpointParams checkpoints = new CheckpointParams().dir(dir.toString()).everySteps(5);
+        assertThrows(TrainingStoppedException.class, () -> new Trainer(params, new ClusterParams())
+                .checkpoints(checkpoints).stopRequest(new StopRequest().afterStep(17))
+                .fit(data, null, "label", "features", "weight"));
+        TrainingResult resumed = new Trainer(params, new ClusterParams())
+                .checkpoints(checkpoints.resumeFrom(CheckpointParams.LATEST))
+                .fit(data, null, "label", "features", "weight");
+        assertArrayEquals(uninterrupted.model().weights(), resumed.model().weights());
+        assertEquals(TrainingListenersTest.figures(uninterrupted.history()),
+                TrainingListenersTest.figures(resumed.history()));
     }
 
     private IllegalArgumentException fitFails(TrainingParams params, Dataset<Row> data, String weightCol) {
