@@ -252,6 +252,14 @@ class RowWeightsAndDropoutTest {
         assertArrayEquals(uninterrupted.model().weights(), resumed.model().weights());
         assertEquals(TrainingListenersTest.figures(uninterrupted.history()),
                 TrainingListenersTest.figures(resumed.history()));
+        // other weights on the same rows are other data: the resume is refused
+        double[] other = someWeights(rows.size());
+        other[5] += 1;
+        Dataset<Row> reweighted = weightedFrame(rows, other, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(params,
+                new ClusterParams()).checkpoints(checkpoints.resumeFrom(CheckpointParams.LATEST))
+                .fit(reweighted, null, "label", "features", "weight"));
+        assertTrue(e.getMessage().contains("training labels (CRC32"), e.getMessage());
     }
 
     private IllegalArgumentException fitFails(TrainingParams params, Dataset<Row> data, String weightCol) {
