@@ -42,6 +42,9 @@ import org.apache.spark.sql.types.StructField;
  * delegate to {@link #set(HyperParameter, Object)} and {@link #get(HyperParameter)}, which serve any
  * hyper-parameter of the table.
  *
+ * <p>{@link #weightCol()} weights the training rows as in Spark's classifiers (the column, times the
+ * {@code classWeights} of the row's class); validation and the reported metrics stay unweighted.
+ *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
  * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}) are separate
