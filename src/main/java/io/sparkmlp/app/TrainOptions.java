@@ -171,7 +171,7 @@ public final class TrainOptions {
             options.values.putAll(readPreset(given.get("preset")));
         }
         options.values.putAll(given);
-        options.training(); // validates every value now, before a session starts
+        options.training().checkAgainstLayers(); // validates every value now, before a session starts
         options.cluster();
         options.checkpoint();
         options.initFrom();

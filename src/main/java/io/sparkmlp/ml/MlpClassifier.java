@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleArrayParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -47,6 +48,9 @@ import org.apache.spark.sql.types.StructField;
  * feature by its own mean and standard deviation unless every training value is a multiple of 1/255
  * in [0, 1] (pixels), which get one global mean and standard deviation. The scaling is kept in the model.
  *
+ * <p>{@link #weightCol()} weights the training rows as in Spark's classifiers (the column, times the
+ * {@code classWeights} of the row's class); validation and the reported metrics stay unweighted.
+ *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
  * {@link #checkpointAtEpochEnd()}, {@link #checkpointKeep()}; {@link #resumeFrom()}; a warm start's
@@ -63,6 +67,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     // hyper-parameters, one Param for each of the table's, by name
     private final Map<String, Param<?>> hyperParameters = new LinkedHashMap<>();
     private final Param<String> validationIndicatorCol;
+    private final Param<String> weightCol;
     // cluster settings
     private final IntParam numPartitions;
     private final IntParam aggregationDepth;
@@ -91,6 +96,9 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         }
         validationIndicatorCol = new Param<>(this, "validationIndicatorCol",
                 "name of a boolean column: true marks validation rows, false training rows");
+        weightCol = new Param<>(this, "weightCol", "weight column name. If this is not set or empty, we treat all"
+                + " instance weights as 1.0 (numeric, each finite and >= 0; the training loss is Σ w·loss / Σ w,"
+                + " validation metrics stay unweighted)");
         numPartitions = new IntParam(this, "numPartitions",
                 "cluster setting: partitions to train on; 0 keeps the data's own (>= 0)",
                 Validators.<Object>require("numPartitions", ">= 0", v -> (Integer) v >= 0));
@@ -135,6 +143,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         String doc = h.doc();
         return switch (h.kind()) {
             case INT_ARRAY -> new IntArrayParam(this, name, doc, Validators.<int[]>of(h));
+            case DOUBLE_ARRAY -> new DoubleArrayParam(this, name, doc, Validators.<double[]>of(h));
             case INT -> new IntParam(this, name, doc, Validators.<Object>of(h));
             case LONG -> new LongParam(this, name, doc, Validators.<Object>of(h));
             case DOUBLE -> new DoubleParam(this, name, doc, Validators.<Object>of(h));
@@ -180,13 +189,21 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
 
     /** Sets a hyper-parameter by its definition; the Param's validator checks the value. */
     public <T> MlpClassifier set(HyperParameter<T> h, T value) {
-        return (MlpClassifier) set(raw(hyperParameter(h)), value instanceof int[] a ? a.clone() : value);
+        return (MlpClassifier) set(raw(hyperParameter(h)), copied(value));
     }
 
     /** A hyper-parameter's value, or its default (a copy). */
     public <T> T get(HyperParameter<T> h) {
         Object value = getOrDefault(raw(hyperParameter(h)));
-        return h.type().cast(value instanceof int[] a ? a.clone() : value);
+        return h.type().cast(copied(value));
+    }
+
+    /** Arrays copied, so that a caller's array and the Param's are never the same. */
+    private static Object copied(Object value) {
+        if (value instanceof double[] d) {
+            return d.clone();
+        }
+        return value instanceof int[] a ? a.clone() : value;
     }
 
     private Param<?>[] allParams;
@@ -267,8 +284,9 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
             validation = data.filter(functions.col(column));
         }
         TrainingParams params = trainingParams();
+        String weights = isDefined(weightCol) && !getWeightCol().isEmpty() ? getWeightCol() : null;
         TrainingResult result = new Trainer(params, clusterParams()).initialWeights(initialWeightsFor(params))
-                .checkpoints(checkpointParams()).fit(training, validation, getLabelCol(), getFeaturesCol());
+                .checkpoints(checkpointParams()).fit(training, validation, getLabelCol(), getFeaturesCol(), weights);
         return new MlpClassificationModel(uid, result.model(), result);
     }
 
@@ -524,6 +542,45 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
 
     public String getValidationIndicatorCol() {
         return getOrDefault(validationIndicatorCol);
+    }
+
+    public Param<String> weightCol() {
+        return weightCol;
+    }
+
+    /** A numeric column of row weights (finite, >= 0), as Spark's classifiers' {@code weightCol}. */
+    public MlpClassifier setWeightCol(String value) {
+        return (MlpClassifier) set(weightCol, value);
+    }
+
+    public String getWeightCol() {
+        return getOrDefault(weightCol);
+    }
+
+    public DoubleArrayParam dropout() {
+        return (DoubleArrayParam) hyperParameter(HyperParameters.DROPOUT);
+    }
+
+    /** One rate for every hidden layer, or one per hidden layer. */
+    public MlpClassifier setDropout(double... value) {
+        return set(HyperParameters.DROPOUT, value);
+    }
+
+    public double[] getDropout() {
+        return get(HyperParameters.DROPOUT);
+    }
+
+    public Param<String> classWeights() {
+        return (Param<String>) hyperParameter(HyperParameters.CLASS_WEIGHTS);
+    }
+
+    /** "none", "balanced" or one weight per class separated by commas. */
+    public MlpClassifier setClassWeights(String value) {
+        return set(HyperParameters.CLASS_WEIGHTS, value);
+    }
+
+    public String getClassWeights() {
+        return get(HyperParameters.CLASS_WEIGHTS);
     }
 
     public LongParam seed() {

@@ -14,7 +14,17 @@ public final class Workspace {
     /** deltas[l]: loss gradient with respect to layer l - 1's pre-activation, size(l) x capacity (deltas[0] unused). */
     final float[][] deltas;
     final int[] labels;
+    /** Global row index of each example: what its dropout masks are drawn from. */
+    final long[] rowIds;
+    /** Weight of each example in a weighted loss. */
+    final float[] weights;
+    /** masks[l]: dropout mask of hidden activation l, size(l) x capacity; allocated on first use with dropout. */
+    private final float[][] masks;
+    /** dropped[l]: activations[l] times masks[l], the next layer's input when layer l is masked. */
+    final float[][] dropped;
     int correct;
+    double weightSum;
+    double unweightedLossSum;
 
     public Workspace(Layout layout, int capacity) {
         java.util.Objects.requireNonNull(layout, "layout");
@@ -38,6 +48,19 @@ public final class Workspace {
             }
         }
         this.labels = new int[capacity];
+        this.rowIds = new long[capacity];
+        this.weights = new float[capacity];
+        this.masks = new float[layers + 1][];
+        this.dropped = new float[layers + 1][];
+    }
+
+    /** The dropout mask of hidden activation {@code l}, allocated once for this workspace. */
+    float[] mask(int l) {
+        if (masks[l] == null) {
+            masks[l] = new float[layout.size(l) * capacity];
+            dropped[l] = new float[layout.size(l) * capacity];
+        }
+        return masks[l];
     }
 
     public Layout layout() {
@@ -56,6 +79,26 @@ public final class Workspace {
     /** Class labels of the batch's examples, to fill before computing the loss. */
     public int[] labels() {
         return labels;
+    }
+
+    /** Global row indices of the batch's examples, to fill before a pass with dropout. */
+    public long[] rowIds() {
+        return rowIds;
+    }
+
+    /** Weights of the batch's examples, to fill before a weighted pass. */
+    public float[] weights() {
+        return weights;
+    }
+
+    /** The examples' summed weight in the last training pass (the batch size when it was not weighted). */
+    public double weightSum() {
+        return weightSum;
+    }
+
+    /** The summed cross-entropy of the last training pass without the weights. */
+    public double unweightedLossSum() {
+        return unweightedLossSum;
     }
 
     /** Class probabilities after a forward pass: example j occupies {@code [j * outputSize, (j + 1) * outputSize)}. */

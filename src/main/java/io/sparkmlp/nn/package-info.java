@@ -1,2 +1,2 @@
-/** The local multilayer perceptron: flat parameter layout, activations, softmax cross-entropy, and batched forward/backward through BLAS, with no Spark dependency. */
+/** The local multilayer perceptron: flat parameter layout, activations, dropout masks, softmax cross-entropy (weighted or not), and batched forward/backward through BLAS, with no Spark dependency. */
 package io.sparkmlp.nn;

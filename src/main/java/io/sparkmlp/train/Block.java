@@ -8,7 +8,7 @@ import java.util.Arrays;
 /**
  * The rows of one partition, packed once and cached: the features row-major with one row
  * contiguous, as one unsigned byte per value when every value is a multiple of 1/255 (images),
- * else as float32; and the class labels. Rows are unpacked into the batch matrix inside the task.
+ * else as float32; the class labels; and, only when a weight column was given, each row's weight. Rows are unpacked into the batch matrix inside the task.
  */
 final class Block implements Serializable {
 
@@ -21,13 +21,40 @@ final class Block implements Serializable {
     /** rows x features, row-major. Null when {@link #bytes} holds the values. */
     private final float[] floats;
     private final int[] labels;
+    /** One weight per row, finite and >= 0; null when the rows are not weighted. */
+    private final float[] weights;
 
     Block(int rows, int features, byte[] bytes, float[] floats, int[] labels) {
+        this(rows, features, bytes, floats, labels, null);
+    }
+
+    Block(int rows, int features, byte[] bytes, float[] floats, int[] labels, float[] weights) {
         this.rows = rows;
         this.features = features;
         this.bytes = bytes;
         this.floats = floats;
         this.labels = labels;
+        this.weights = weights;
+    }
+
+    /** Whether the rows carry weights. */
+    boolean weighted() {
+        return weights != null;
+    }
+
+    /** Row {@code row}'s weight; 1 when the rows are not weighted. */
+    float weight(int row) {
+        return weights == null ? 1f : weights[row];
+    }
+
+    /** Per class c: {@code [c]} the rows of class c, {@code [classes + c]} their summed weight. */
+    double[] classTotals(int classes) {
+        double[] totals = new double[2 * classes];
+        for (int r = 0; r < rows; r++) {
+            totals[labels[r]]++;
+            totals[classes + labels[r]] += weight(r);
+        }
+        return totals;
     }
 
     int rows() {
@@ -94,6 +121,7 @@ final class Block implements Serializable {
         byte[] b = bytes == null ? null : new byte[kept * features];
         float[] f = floats == null ? null : new float[kept * features];
         int[] l = new int[kept];
+        float[] w = weights == null ? null : new float[kept];
         int to = 0;
         for (int r = 0; r < rows; r++) {
             if (keep[r]) {
@@ -102,10 +130,13 @@ final class Block implements Serializable {
                 } else {
                     System.arraycopy(floats, r * features, f, to * features, features);
                 }
+                if (w != null) {
+                    w[to] = weights[r];
+                }
                 l[to++] = labels[r];
             }
         }
-        return new Block(kept, features, b, f, l);
+        return new Block(kept, features, b, f, l, w);
     }
 
     /** Accumulates rows one at a time, as bytes while every value allows it, then as floats. */
@@ -115,6 +146,7 @@ final class Block implements Serializable {
         private byte[] bytes;
         private float[] floats;
         private int[] labels;
+        private float[] weights;
 
         Builder(int features) {
             this.features = features;
@@ -139,6 +171,21 @@ final class Block implements Serializable {
                 }
             }
             labels[rows++] = label;
+        }
+
+        /** Adds a dense row with its weight; the caller has checked the weight is finite and >= 0. */
+        void add(int label, double[] values, float weight) {
+            if (weights == null) {
+                if (rows > 0) {
+                    throw new IllegalStateException("a block's rows are either all weighted or none");
+                }
+                weights = new float[labels.length];
+            }
+            add(label, values);
+            if (weights.length < labels.length) {
+                weights = Arrays.copyOf(weights, labels.length);
+            }
+            weights[rows - 1] = weight;
         }
 
         private boolean appendAsBytes(double[] values, int from) {
@@ -186,7 +233,7 @@ final class Block implements Serializable {
             return new Block(rows, features,
                     bytes == null ? null : Arrays.copyOf(bytes, n),
                     floats == null ? null : Arrays.copyOf(floats, n),
-                    Arrays.copyOf(labels, rows));
+                    Arrays.copyOf(labels, rows), weights == null ? null : Arrays.copyOf(weights, rows));
         }
     }
 }

@@ -9,8 +9,8 @@ import java.util.zip.CRC32;
 /**
  * What a run was trained on, as far as a resume must match it: the training and validation rows
  * and partitions (the partitioning fixes the summation order, so it fixes the bits), a CRC32 of
- * their labels in global row order, and a CRC32 of the input scaling drawn from the training features
- * (every scale and shift, {@link InputScaling#crc32}).
+ * their labels in global row order (and of their weights, when the rows are weighted), and a CRC32
+ * of the input scaling drawn from the training features (every scale and shift, {@link InputScaling#crc32}).
  */
 public record DataFingerprint(long trainRows, int trainPartitions, long trainLabelsCrc, long validationRows,
                               int validationPartitions, long validationLabelsCrc, long inputScalingCrc) {
@@ -42,9 +42,13 @@ public record DataFingerprint(long trainRows, int trainPartitions, long trainLab
     }
 
     private static long blockLabelsCrc(Block block) {
-        ByteBuffer bytes = ByteBuffer.allocate(4 * block.rows());
+        // unweighted rows: the labels alone, as before weights existed, so older checkpoints still match
+        ByteBuffer bytes = ByteBuffer.allocate((block.weighted() ? 8 : 4) * block.rows());
         for (int r = 0; r < block.rows(); r++) {
             bytes.putInt(block.label(r));
+            if (block.weighted()) {
+                bytes.putFloat(block.weight(r));
+            }
         }
         CRC32 crc = new CRC32();
         crc.update(bytes.array());
@@ -57,7 +61,8 @@ public record DataFingerprint(long trainRows, int trainPartitions, long trainLab
         differ(d, "training rows", trainRows, other.trainRows);
         differ(d, "training partitions", trainPartitions, other.trainPartitions);
         if (trainRows == other.trainRows && trainLabelsCrc != other.trainLabelsCrc) {
-            d.add("training labels (CRC32 " + trainLabelsCrc + " in the checkpoint, " + other.trainLabelsCrc + " here)");
+            d.add("training labels (CRC32 " + trainLabelsCrc + " in the checkpoint, " + other.trainLabelsCrc
+                    + " here; of the weights too, for weighted rows)");
         }
         differ(d, "validation rows", validationRows, other.validationRows);
         differ(d, "validation partitions", validationPartitions, other.validationPartitions);

@@ -5,7 +5,10 @@ import java.io.Serializable;
 /**
  * What partitions {@code [first, end)} contributed to one step or one evaluation: the summed
  * gradient (null for evaluation, or when no rows took part), summed loss, row count, correct
- * predictions, and the slowest task's broadcast-fetch and compute times.
+ * predictions, and the slowest task's broadcast-fetch and compute times. With row weights the
+ * gradient is the weighted sum {@code Σ w_i ∇ℓ_i}, {@link #weightSum} is {@code Σ w_i} and
+ * {@link #weightedLossSum} {@code Σ w_i ℓ_i}; the loss sum, count and correct stay unweighted, for
+ * the metrics. Without weights the weight sum is the count.
  */
 public final class GradientSum implements Serializable {
 
@@ -17,6 +20,8 @@ public final class GradientSum implements Serializable {
     double lossSum;
     long count;
     long correct;
+    double weightSum;
+    double weightedLossSum;
     long maxComputeNanos;
     long maxFetchNanos;
     /** A marker of a result left in the driver's JVM ({@link PartitionSums}, local master); carries nothing else. */
@@ -30,8 +35,18 @@ public final class GradientSum implements Serializable {
         this.lossSum = lossSum;
         this.count = count;
         this.correct = correct;
+        this.weightSum = count;
+        this.weightedLossSum = lossSum;
         this.maxFetchNanos = fetchNanos;
         this.maxComputeNanos = computeNanos;
+    }
+
+    /** A weighted step's sums: the gradient is {@code Σ w_i ∇ℓ_i}. */
+    GradientSum(int partition, float[] gradient, double lossSum, long count, long correct, double weightSum,
+                double weightedLossSum, long fetchNanos, long computeNanos) {
+        this(partition, gradient, lossSum, count, correct, fetchNanos, computeNanos);
+        this.weightSum = weightSum;
+        this.weightedLossSum = weightedLossSum;
     }
 
     /** The marker a task returns when it left its sum for partition {@code partition} in the driver's JVM. */
@@ -55,6 +70,8 @@ public final class GradientSum implements Serializable {
         lossSum += other.lossSum;
         count += other.count;
         correct += other.correct;
+        weightSum += other.weightSum;
+        weightedLossSum += other.weightedLossSum;
         maxComputeNanos = Math.max(maxComputeNanos, other.maxComputeNanos);
         maxFetchNanos = Math.max(maxFetchNanos, other.maxFetchNanos);
     }
@@ -73,6 +90,16 @@ public final class GradientSum implements Serializable {
 
     public long correct() {
         return correct;
+    }
+
+    /** {@code Σ w_i} over the rows; their count when the rows are not weighted. What the gradient is divided by. */
+    public double weightSum() {
+        return weightSum;
+    }
+
+    /** {@code Σ w_i ℓ_i}; the loss sum when the rows are not weighted. */
+    public double weightedLossSum() {
+        return weightedLossSum;
     }
 
     /** The slowest task's time in the kernel and the unpacking of its rows, once the weights are in hand. */

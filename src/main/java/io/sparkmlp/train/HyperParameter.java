@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  * line, {@code --help}, the README's option table and {@link TrainingParams} are all derived from
  * these definitions, listed in {@link HyperParameters}.
  *
- * @param <T> the value's type as the Estimator's Param holds it: {@code int[]}, {@code Integer},
+ * @param <T> the value's type as the Estimator's Param holds it: {@code int[]}, {@code double[]}, {@code Integer},
  *            {@code Long}, {@code Double}, {@code Boolean} or {@code String}
  */
 public final class HyperParameter<T> {
@@ -23,6 +23,7 @@ public final class HyperParameter<T> {
     /** The value types a hyper-parameter may have, with how each is read from text and written as text. */
     public enum Kind {
         INT_ARRAY(int[].class, "N,N,...", "integers separated by commas"),
+        DOUBLE_ARRAY(double[].class, "X,X,...", "numbers separated by commas"),
         INT(Integer.class, "N", "an integer"),
         LONG(Long.class, "N", "an integer"),
         DOUBLE(Double.class, "X", "a number"),
@@ -55,6 +56,7 @@ public final class HyperParameter<T> {
             try {
                 return switch (this) {
                     case INT_ARRAY -> Arrays.stream(t.split("[,\\-x ]+")).mapToInt(Integer::parseInt).toArray();
+                    case DOUBLE_ARRAY -> Arrays.stream(t.split("[, ]+")).mapToDouble(Double::parseDouble).toArray();
                     case INT -> Integer.parseInt(t);
                     case LONG -> Long.parseLong(t);
                     case DOUBLE -> Double.parseDouble(t);
@@ -74,6 +76,9 @@ public final class HyperParameter<T> {
         String format(Object value) {
             if (value instanceof int[] sizes) {
                 return Arrays.stream(sizes).mapToObj(String::valueOf).collect(Collectors.joining(","));
+            }
+            if (value instanceof double[] numbers) {
+                return Arrays.stream(numbers).mapToObj(String::valueOf).collect(Collectors.joining(","));
             }
             return String.valueOf(value);
         }
@@ -232,6 +237,9 @@ public final class HyperParameter<T> {
 
     @SuppressWarnings("unchecked")
     private T copy(T value) {
+        if (value instanceof double[] numbers) {
+            return (T) numbers.clone();
+        }
         return value instanceof int[] sizes ? (T) sizes.clone() : value;
     }
 
@@ -241,6 +249,9 @@ public final class HyperParameter<T> {
     }
 
     static String shown(Object value) {
+        if (value instanceof double[] d) {
+            return Arrays.toString(d);
+        }
         return value instanceof int[] a ? Arrays.toString(a) : String.valueOf(value);
     }
 

@@ -121,6 +121,16 @@ public final class HyperParameters {
                     + " (torch's clip_grad_norm_); 0: off (>= 0)", Check.of("finite and >= 0 (0: off)",
                     v -> v >= 0 && !v.isInfinite()));
 
+    public static final HyperParameter<double[]> DROPOUT = HyperParameter.of("dropout", Kind.DOUBLE_ARRAY,
+            new double[] {0.0}, "inverted dropout on the hidden layers in training, off at inference: one rate in"
+                    + " [0, 1) for every hidden layer, or one per hidden layer, e.g. 0.2,0.1; 0: none",
+            HyperParameters::dropoutProblem);
+
+    public static final HyperParameter<String> CLASS_WEIGHTS = HyperParameter.of("classWeights", Kind.STRING, "none",
+            "weights of the classes in the training loss: none, balanced (n / (k * n_c) from the training labels),"
+                    + " or one weight >= 0 per class, e.g. 1,5,1; multiplies a row's sample weight",
+            HyperParameters::classWeightsProblem).label("class weights").canonical(HyperParameters::classWeightsSpelling);
+
     public static final HyperParameter<Long> SEED = HyperParameter.of("seed", Kind.LONG, 1L,
             "random seed: every random choice derives from (seed, epoch, step, partition)", Check.any());
 
@@ -146,7 +156,7 @@ public final class HyperParameters {
     public static final List<HyperParameter<?>> ALL = List.of(LAYERS, ACTIVATION, INITIALIZATION, EPOCHS, BATCH_SIZE,
             LEARNING_RATE, LR_SCHEDULE, LR_STEP_EPOCHS, LR_GAMMA, LR_MIN_FRACTION, WARMUP_EPOCHS, REFERENCE_BATCH_SIZE,
             OPTIMIZER, MOMENTUM, NESTEROV, BETA1, BETA2, EPSILON, RMSPROP_ALPHA, WEIGHT_DECAY, L1, ELASTIC_NET,
-            CLIP_VALUE, CLIP_NORM, SEED, VALIDATION_FRACTION, PATIENCE, STANDARDIZE);
+            CLIP_VALUE, CLIP_NORM, DROPOUT, CLASS_WEIGHTS, SEED, VALIDATION_FRACTION, PATIENCE, STANDARDIZE);
 
     private static final Map<String, HyperParameter<?>> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(HyperParameter::name, h -> h));
@@ -187,6 +197,68 @@ public final class HyperParameters {
         } catch (IllegalArgumentException e) {
             return "must fit one parameter array, got " + shown + ": " + e.getMessage();
         }
+    }
+
+    private static String dropoutProblem(double[] rates) {
+        if (rates == null) {
+            return "must be given, got null";
+        }
+        String limit = "must be one rate or one per hidden layer, each in [0, 1), got " + HyperParameter.shown(rates);
+        if (rates.length == 0) {
+            return limit;
+        }
+        for (double p : rates) {
+            if (!(p >= 0 && p < 1)) {
+                return limit;
+            }
+        }
+        return null;
+    }
+
+    /** The class weights of a list, or null for none and balanced; an error when the text is neither. */
+    static double[] classWeightList(String text) {
+        String t = classWeightsSpelling(text);
+        if (t.equals("none") || t.equals("balanced")) {
+            return null;
+        }
+        String[] parts = t.split(",");
+        double[] weights = new double[parts.length];
+        boolean positive = false;
+        for (int c = 0; c < parts.length; c++) {
+            try {
+                weights[c] = Double.parseDouble(parts[c]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("class weight '" + parts[c] + "' of class " + c + " is not a number");
+            }
+            if (!(weights[c] >= 0 && weights[c] < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("class weight " + weights[c] + " of class " + c
+                        + " must be finite and >= 0");
+            }
+            positive |= weights[c] > 0;
+        }
+        if (!positive) {
+            throw new IllegalArgumentException("class weights " + t + " are all 0; at least one must be > 0");
+        }
+        return weights;
+    }
+
+    private static String classWeightsProblem(String text) {
+        if (text == null) {
+            return "must be given, got null";
+        }
+        try {
+            classWeightList(text);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "must be none, balanced or one weight >= 0 per class separated by commas, got " + text + " ("
+                    + e.getMessage() + ")";
+        }
+    }
+
+    /** Lower case, no spaces, empty as none. */
+    private static String classWeightsSpelling(String text) {
+        String t = text.replace(" ", "").toLowerCase(java.util.Locale.ROOT);
+        return t.isEmpty() ? "none" : t;
     }
 
     private static boolean parses(Function<String, ?> parser, String name) {

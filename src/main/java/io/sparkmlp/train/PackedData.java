@@ -60,12 +60,27 @@ public final class PackedData {
      */
     public static PackedData pack(Dataset<Row> data, String labelCol, String featuresCol, int features, int classes,
                                   int partitions) {
+        return pack(data, labelCol, featuresCol, null, features, classes, partitions);
+    }
+
+    /**
+     * As above, with each row's weight from {@code weightCol} (numeric, finite and >= 0) packed beside
+     * it; null packs no weights, and costs nothing.
+     */
+    public static PackedData pack(Dataset<Row> data, String labelCol, String featuresCol, String weightCol,
+                                  int features, int classes, int partitions) {
         checkColumns(data, labelCol, featuresCol);
+        if (weightCol != null) {
+            checkWeightColumn(data, weightCol);
+        }
         checkMetadata(data, labelCol, featuresCol, features, classes);
         if (partitions < 0) {
             throw new IllegalArgumentException("partitions must be >= 0 (0 keeps the data's own), got " + partitions);
         }
-        Dataset<Row> selected = data.select(functions.col(labelCol).cast("double"), functions.col(featuresCol));
+        Dataset<Row> selected = weightCol == null
+                ? data.select(functions.col(labelCol).cast("double"), functions.col(featuresCol))
+                : data.select(functions.col(labelCol).cast("double"), functions.col(featuresCol),
+                        functions.col(weightCol).cast("double"));
         int current = selected.rdd().getNumPartitions();
         if (partitions > 0 && partitions < current) {
             selected = selected.coalesce(partitions);
@@ -75,8 +90,10 @@ public final class PackedData {
                     + " {} partitions when reading it", current, partitions, partitions);
             selected = selected.repartition(partitions);
         }
+        boolean weighted = weightCol != null;
         JavaRDD<Block> blocks = selected.javaRDD()
-                .mapPartitionsWithIndex((partition, rowsIn) -> packPartition(partition, rowsIn, features, classes), true)
+                .mapPartitionsWithIndex((partition, rowsIn) -> packPartition(partition, rowsIn, features, classes,
+                        weighted), true)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         truncateLineage(blocks);
         try {
@@ -137,6 +154,18 @@ public final class PackedData {
         }
     }
 
+    private static void checkWeightColumn(Dataset<Row> data, String weightCol) {
+        List<String> names = List.of(data.columns());
+        if (!names.contains(weightCol)) {
+            throw new IllegalArgumentException("weight column '" + weightCol + "' is not in the data; columns: " + names);
+        }
+        StructField weight = data.schema().apply(weightCol);
+        if (!(weight.dataType() instanceof NumericType)) {
+            throw new IllegalArgumentException("Column " + weightCol + " must be of type numeric but was actually of type "
+                    + weight.dataType().catalogString() + ". The weight column holds each row's weight, finite and >= 0");
+        }
+    }
+
     /**
      * Where the columns' ML metadata knows the vector size (VectorAssembler) or the number of classes
      * (StringIndexer), checks them against the network before any job runs; rows are checked again when packed.
@@ -158,7 +187,8 @@ public final class PackedData {
         }
     }
 
-    private static Iterator<Block> packPartition(int partition, Iterator<Row> rowsIn, int features, int classes) {
+    private static Iterator<Block> packPartition(int partition, Iterator<Row> rowsIn, int features, int classes,
+                                                 boolean weighted) {
         Block.Builder builder = new Block.Builder(features);
         double[] dense = new double[features];
         while (rowsIn.hasNext()) {
@@ -186,7 +216,20 @@ public final class PackedData {
                             + " = " + values[k] + "; every input must be a finite number");
                 }
             }
-            builder.add((int) label, values);
+            if (weighted) {
+                if (row.isNullAt(2)) {
+                    throw new IllegalArgumentException("row " + index + " of partition " + partition + " has a null weight");
+                }
+                double weight = row.getDouble(2);
+                // a float must hold it: a weight beyond float range would be infinite in the step
+                if (!(weight >= 0 && (float) weight < Float.POSITIVE_INFINITY)) {
+                    throw new IllegalArgumentException("weight " + weight + " in row " + index + " of partition "
+                            + partition + " must be finite and >= 0");
+                }
+                builder.add((int) label, values, (float) weight);
+            } else {
+                builder.add((int) label, values);
+            }
         }
         return Collections.singletonList(builder.build()).iterator();
     }
@@ -283,6 +326,21 @@ public final class PackedData {
     /** Mean and standard deviation over every value of every row. */
     public double[] meanAndStd() {
         return featureMoments().global();
+    }
+
+    /**
+     * Per class c: {@code [c]} the rows of class c and {@code [classes + c]} their summed weight (the
+     * rows, when not weighted), added in partition order.
+     */
+    public double[] classTotals(int classes) {
+        List<double[]> parts = blocks.map(b -> b.classTotals(classes)).collect();
+        double[] totals = new double[2 * classes];
+        for (double[] part : parts) {
+            for (int i = 0; i < totals.length; i++) {
+                totals[i] += part[i];
+            }
+        }
+        return totals;
     }
 
     JavaRDD<Block> blocks() {

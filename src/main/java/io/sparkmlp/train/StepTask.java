@@ -1,5 +1,6 @@
 package io.sparkmlp.train;
 
+import io.sparkmlp.nn.Dropout;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Network;
 import io.sparkmlp.nn.Workspace;
@@ -11,7 +12,10 @@ import org.apache.spark.api.java.function.Function2;
  * One partition's part of one SGD step. The step's global mini-batch is the window
  * {@code [step · batch, (step + 1) · batch)} of the epoch's row order, which depends on (seed, epoch)
  * only; this partition takes the rows of that window that it holds, so the mini-batch is the same
- * whatever the partition count, and a retried task computes the very same gradient.
+ * whatever the partition count, and a retried task computes the very same gradient. Dropout masks
+ * are drawn from (seed, epoch, step, global row), so they too are the same on any partitioning. With
+ * row weights (a weight column, class weights) the task returns the weighted gradient sum and the
+ * weight sum, which the driver divides by.
  */
 final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<GradientSum>> {
 
@@ -28,14 +32,19 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
     private final long[] partitionStarts;
     /** Test-only injected failures; null (off) but in tests that ask for them. */
     private final TaskFaults faults;
+    /** Null when no hidden unit is dropped. */
+    private final Dropout dropout;
+    /** One weight per class, multiplying each row's sample weight; null for none. */
+    private final float[] classWeights;
 
     StepTask(SharedWeights weights, Network network, InputScaling scaling, long seed, int epoch, int step,
              int batchSize, int trainRows, long[] partitionStarts) {
-        this(weights, network, scaling, seed, epoch, step, batchSize, trainRows, partitionStarts, null);
+        this(weights, network, scaling, seed, epoch, step, batchSize, trainRows, partitionStarts, null, null, null);
     }
 
     StepTask(SharedWeights weights, Network network, InputScaling scaling, long seed, int epoch, int step,
-             int batchSize, int trainRows, long[] partitionStarts, TaskFaults faults) {
+             int batchSize, int trainRows, long[] partitionStarts, TaskFaults faults, Dropout dropout,
+             float[] classWeights) {
         this.weights = weights;
         this.network = network;
         this.scaling = scaling;
@@ -46,6 +55,8 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         this.trainRows = trainRows;
         this.partitionStarts = partitionStarts;
         this.faults = faults;
+        this.dropout = dropout != null && dropout.active() ? dropout : null;
+        this.classWeights = classWeights;
     }
 
     @Override
@@ -68,6 +79,9 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         double lossSum = 0;
         long count = 0;
         long correct = 0;
+        double weightSum = 0;
+        double weightedLossSum = 0;
+        long maskSeed = dropout == null ? 0 : Dropout.maskSeed(seed, epoch, step);
         TaskBuffers buffers = TaskBuffers.get();
         while (blocks.hasNext()) {
             Block block = blocks.next();
@@ -76,6 +90,9 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
             float[] table = buffers.byteTable(scaling);
             float[] input = ws.input();
             int[] labels = ws.labels();
+            long[] rowIds = ws.rowIds();
+            float[] rowWeights = ws.weights();
+            boolean weighted = block.weighted() || classWeights != null;
             int features = block.features();
             int n = 0;
             for (int position = from; position < to; position++) {
@@ -83,21 +100,31 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
                 if (row >= start && row < end) {
                     int local = (int) (row - start);
                     block.unpack(local, input, n * features, scaling, table);
-                    labels[n++] = block.label(local);
+                    int label = block.label(local);
+                    labels[n] = label;
+                    rowIds[n] = row;
+                    if (weighted) {
+                        // w = sample weight * class weight of the label
+                        rowWeights[n] = classWeights == null ? block.weight(local)
+                                : block.weight(local) * classWeights[label];
+                    }
+                    n++;
                 }
             }
             if (n > 0) {
                 if (gradient == null) {
                     gradient = new float[w.length]; // the task's result, sent to the driver
                 }
-                lossSum += network.lossAndGradient(w, ws, n, gradient);
+                weightedLossSum += network.lossAndGradient(w, ws, n, gradient, dropout, maskSeed, weighted);
+                lossSum += ws.unweightedLossSum();
+                weightSum += ws.weightSum();
                 correct += ws.correct();
                 count += n;
             }
             start = end;
         }
         return Collections.singletonList(
-                new GradientSum(partition, gradient, lossSum, count, correct, fetched - started,
-                        System.nanoTime() - fetched)).iterator();
+                new GradientSum(partition, gradient, lossSum, count, correct, weightSum, weightedLossSum,
+                        fetched - started, System.nanoTime() - fetched)).iterator();
     }
 }

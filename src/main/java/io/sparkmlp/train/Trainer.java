@@ -1,6 +1,7 @@
 package io.sparkmlp.train;
 
 import io.sparkmlp.nn.FeatureMoments;
+import io.sparkmlp.nn.Dropout;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.nn.Network;
@@ -54,6 +55,10 @@ public final class Trainer {
     private TaskFaults faults;
     /** A warm start's weights (a run setting); null: the seed's initialisation. */
     private float[] initialWeights;
+    /** The hyper-parameters' dropout for their layers, resolved once. */
+    private Dropout dropout;
+    /** The class weights of this fit's training rows; null for none. */
+    private float[] classWeights;
 
     public Trainer(TrainingParams params, ClusterParams cluster) {
         this.params = Objects.requireNonNull(params, "params");
@@ -110,8 +115,19 @@ public final class Trainer {
      * {@link TrainingParams#validationFraction} of {@code train}, else not at all.
      */
     public TrainingResult fit(Dataset<Row> train, Dataset<Row> validation, String labelCol, String featuresCol) {
+        return fit(train, validation, labelCol, featuresCol, null);
+    }
+
+    /**
+     * As above, each training row weighted by its value in {@code weightCol} (numeric, finite, >= 0;
+     * null: every row weighs 1) times its class's weight ({@link TrainingParams#classWeights()}): the
+     * loss minimised is {@code Σ w_i ℓ_i / Σ w_i}. Validation and the reported metrics stay unweighted.
+     */
+    public TrainingResult fit(Dataset<Row> train, Dataset<Row> validation, String labelCol, String featuresCol,
+                              String weightCol) {
         long fitStart = System.nanoTime();
         checkpoints.check();
+        params.checkAgainstLayers();
         if (initialWeights != null && checkpoints.resumeFrom() != null) {
             throw new IllegalArgumentException("initial weights and a resume (from " + checkpoints.resumeFrom()
                     + ") cannot be combined: a resumed run continues from its checkpoint's weights; give one of them");
@@ -126,8 +142,8 @@ public final class Trainer {
         PackedData trainData = null;
         PackedData validationData = null;
         try {
-            trainData = PackedData.pack(train, labelCol, featuresCol, layout.inputSize(), layout.outputSize(),
-                    cluster.partitions());
+            trainData = PackedData.pack(train, labelCol, featuresCol, weightCol, layout.inputSize(),
+                    layout.outputSize(), cluster.partitions());
             if (validation != null) {
                 validationData = PackedData.pack(validation, labelCol, featuresCol, layout.inputSize(),
                         layout.outputSize(), cluster.partitions());
@@ -137,6 +153,7 @@ public final class Trainer {
                 validationData = parts[1];
             }
             checkSizes(trainData, validationData, validation != null);
+            prepareRowWeights(trainData, weightCol);
             InputScaling scaling = inputScaling(trainData, params);
             DataFingerprint fingerprint = DataFingerprint.of(trainData, validationData, scaling);
             return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fingerprint,
@@ -286,6 +303,65 @@ public final class Trainer {
     }
 
     /**
+     * Resolves the class weights for {@code trainData} ("balanced": {@code n / (k · n_c)} over the k
+     * classes that occur, from the labels' counts) and checks that the rows' weights do not all
+     * vanish. Costs one small job only when rows are weighted.
+     */
+    void prepareRowWeights(PackedData trainData, String weightCol) {
+        String asked = params.classWeights();
+        double[] list = params.classWeightList();
+        classWeights = null;
+        if (asked.equals("none") && weightCol == null) {
+            return;
+        }
+        int classes = params.layout().outputSize();
+        double[] totals = trainData.classTotals(classes);
+        double[] perClass = list;
+        if (asked.equals("balanced")) {
+            double rows = 0;
+            int present = 0;
+            for (int c = 0; c < classes; c++) {
+                rows += totals[c];
+                present += totals[c] > 0 ? 1 : 0;
+            }
+            perClass = new double[classes];
+            for (int c = 0; c < classes; c++) {
+                // w_c = n / (k · n_c); a class without rows needs none
+                perClass[c] = totals[c] > 0 ? rows / (present * totals[c]) : 0;
+            }
+        }
+        double total = 0;
+        for (int c = 0; c < classes; c++) {
+            total += (perClass == null ? 1 : perClass[c]) * totals[classes + c];
+        }
+        if (!(total > 0)) {
+            List<String> from = new ArrayList<>();
+            if (weightCol != null) {
+                from.add("weight column '" + weightCol + "'");
+            }
+            if (perClass != null) {
+                from.add("class weights " + asked);
+            }
+            throw new IllegalArgumentException("the training rows' weights sum to " + total + " ("
+                    + String.join(", ", from) + "): at least one row needs a weight > 0");
+        }
+        if (perClass != null) {
+            classWeights = new float[classes];
+            for (int c = 0; c < classes; c++) {
+                classWeights[c] = (float) perClass[c];
+            }
+            LOG.info("class weights {}", java.util.Arrays.toString(classWeights));
+        }
+    }
+
+    private Dropout dropout() {
+        if (dropout == null) {
+            dropout = params.dropout();
+        }
+        return dropout;
+    }
+
+    /**
      * The optimizer the hyper-parameters name, fresh: sgd reads momentum and nesterov; adam and adamw
      * beta1, beta2 and epsilon; rmsprop rmspropAlpha, epsilon and momentum; all of them weightDecay
      * (decoupled in adamw, added to the gradient in the others). Nesterov with another optimizer than
@@ -399,8 +475,9 @@ public final class Trainer {
     static boolean update(Optimizer optimizer, ElasticNet elasticNet, GradientClipping clipping, float[] weights,
                           GradientSum total, double rate) {
         float[] gradient = total.gradient();
-        float inverseCount = 1f / total.count();
-        // g = Σg / n
+        // Σw is the count when rows are not weighted; a batch whose rows all weigh 0 gives no gradient
+        float inverseCount = total.weightSum() > 0 ? 1f / (float) total.weightSum() : 0f;
+        // g = Σ w_i g_i / Σ w_i
         for (int i = 0; i < gradient.length; i++) {
             gradient[i] *= inverseCount;
         }
@@ -436,7 +513,7 @@ public final class Trainer {
     StepTask stepTask(SharedWeights shared, PackedData data, Network network, InputScaling scaling, int epoch,
                       int step) {
         return new StepTask(shared, network, scaling, params.seed(), epoch, step, params.batchSize(),
-                (int) data.rows(), data.partitionStarts(), faults);
+                (int) data.rows(), data.partitionStarts(), faults, dropout(), classWeights);
     }
 
     /** Runs one task per partition and sums the results in a fixed order. */

@@ -1,6 +1,7 @@
 package io.sparkmlp.train;
 
 import io.sparkmlp.nn.Activation;
+import io.sparkmlp.nn.Dropout;
 import io.sparkmlp.nn.Initialization;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.optim.LearningRateSchedule;
@@ -36,6 +37,9 @@ public final class TrainingParams implements Serializable {
     /** One hyper-parameter's value (a copy). */
     public <T> T get(HyperParameter<T> parameter) {
         Object value = values.get(parameter.name());
+        if (value instanceof double[] numbers) {
+            return parameter.type().cast(numbers.clone());
+        }
         return parameter.type().cast(value instanceof int[] sizes ? sizes.clone() : value);
     }
 
@@ -104,6 +108,16 @@ public final class TrainingParams implements Serializable {
 
     public TrainingParams weightDecay(double weightDecay) {
         return set(HyperParameters.WEIGHT_DECAY, weightDecay);
+    }
+
+    /** Inverted dropout on the hidden layers: one rate for all, or one per hidden layer; 0: none. */
+    public TrainingParams dropout(double... rates) {
+        return set(HyperParameters.DROPOUT, rates);
+    }
+
+    /** "none", "balanced" (n / (k · n_c)) or one weight per class separated by commas. */
+    public TrainingParams classWeights(String weights) {
+        return set(HyperParameters.CLASS_WEIGHTS, weights);
     }
 
     public TrainingParams seed(long seed) {
@@ -206,6 +220,39 @@ public final class TrainingParams implements Serializable {
         return get(HyperParameters.WEIGHT_DECAY);
     }
 
+    /** The dropout rates as given: one, or one per hidden layer. */
+    public double[] dropoutRates() {
+        return get(HyperParameters.DROPOUT);
+    }
+
+    /** The dropout of the layers' hidden layers; fails when the rates are neither one nor one per hidden layer. */
+    public Dropout dropout() {
+        return Dropout.of(layout(), dropoutRates());
+    }
+
+    public String classWeights() {
+        return get(HyperParameters.CLASS_WEIGHTS);
+    }
+
+    /** The weight list, one per class of the output layer; null for none and balanced. Fails on a count that is not the classes'. */
+    public double[] classWeightList() {
+        double[] weights = HyperParameters.classWeightList(classWeights());
+        int classes = layout().outputSize();
+        if (weights != null && weights.length != classes) {
+            throw new IllegalArgumentException("class weights " + classWeights() + " give " + weights.length
+                    + " weights, but the output layer has " + classes + " classes (layers " + layout()
+                    + "): give one weight per class");
+        }
+        return weights;
+    }
+
+    /** Checks what depends on the layers as well as on another hyper-parameter: dropout's and class weights' counts. */
+    public TrainingParams checkAgainstLayers() {
+        dropout();
+        classWeightList();
+        return this;
+    }
+
     public long seed() {
         return get(HyperParameters.SEED);
     }
@@ -263,7 +310,9 @@ public final class TrainingParams implements Serializable {
                 + " epochs, batch " + batchSize() + ", lr " + learningRate()
                 + (referenceBatchSize() > 0 ? " x " + batchSize() + "/" + referenceBatchSize() : "") + " ("
                 + scheduleName() + (warmupEpochs() > 0 ? ", warm-up " + warmupEpochs() + " epochs" : "") + "), "
-                + optimizerText() + ", weight decay " + weightDecay() + regularisationText() + ", seed " + seed()
+                + optimizerText() + ", weight decay " + weightDecay() + regularisationText()
+                + ", dropout " + HyperParameters.DROPOUT.format(dropoutRates()) + ", class weights " + classWeights()
+                + ", seed " + seed()
                 + ", validation " + validationFraction() + ", patience " + patience() + ", standardize " + standardize();
     }
 }

@@ -35,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("spark")
 class OptionsTableTest {
 
-    /** Spark's own Params of a probabilistic classifier, and the Estimator's column for validation rows. */
+    /** Spark's own Params of a probabilistic classifier, and the Estimator's columns for validation rows and weights. */
     private static final Set<String> NOT_OPTIONS = Set.of("featuresCol", "labelCol", "predictionCol", "probabilityCol",
-            "rawPredictionCol", "thresholds", "validationIndicatorCol");
+            "rawPredictionCol", "thresholds", "validationIndicatorCol", "weightCol");
 
     /** A value other than the default for every hyper-parameter: a new one must be added here. */
     private static final Map<String, Object> OTHER_VALUES = Map.ofEntries(
@@ -48,7 +48,8 @@ class OptionsTableTest {
             Map.entry("referenceBatchSize", 48), Map.entry("optimizer", "adamw"), Map.entry("momentum", 0.8),
             Map.entry("nesterov", true), Map.entry("beta1", 0.85), Map.entry("beta2", 0.99), Map.entry("epsilon", 1e-6),
             Map.entry("rmspropAlpha", 0.9), Map.entry("weightDecay", 1e-3), Map.entry("l1", 1e-4),
-            Map.entry("elasticNet", 0.5), Map.entry("clipValue", 2.0), Map.entry("clipNorm", 5.0), Map.entry("seed", 77L), Map.entry("validationFraction", 0.2),
+            Map.entry("elasticNet", 0.5), Map.entry("clipValue", 2.0), Map.entry("clipNorm", 5.0),
+            Map.entry("dropout", new double[] {0.2, 0.1}), Map.entry("classWeights", "balanced"), Map.entry("seed", 77L), Map.entry("validationFraction", 0.2),
             Map.entry("patience", 1), Map.entry("standardize", "feature"));
 
     @TempDir
@@ -103,6 +104,8 @@ class OptionsTableTest {
             Object byDefault = classifier.getOrDefault(p);
             if (byDefault instanceof int[] sizes) {
                 assertArrayEquals((int[]) h.defaultValue(), sizes, h.name());
+            } else if (byDefault instanceof double[] numbers) {
+                assertArrayEquals((double[]) h.defaultValue(), numbers, h.name());
             } else {
                 assertEquals(h.defaultValue(), byDefault, h.name());
             }

@@ -199,11 +199,26 @@ class MlpClassifierBadInputTest {
                 Arguments.of("elasticNet", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.ELASTIC_NET, 1.5), "elasticNet must be in [0, 1], got 1.5"),
                 Arguments.of("clipValue", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.CLIP_VALUE, -1.0), "clipValue must be finite and >= 0 (0: off), got -1.0"),
                 Arguments.of("clipNorm", (Consumer<MlpClassifier>) c -> c.set(HyperParameters.CLIP_NORM, Double.POSITIVE_INFINITY), "clipNorm must be finite and >= 0 (0: off), got Infinity"),
+                Arguments.of("dropout", (Consumer<MlpClassifier>) c -> c.setDropout(1.0), "dropout must be one rate or one per hidden layer, each in [0, 1), got [1.0]"),
+                Arguments.of("dropout", (Consumer<MlpClassifier>) c -> c.setDropout(0.2, Double.NaN), "got [0.2, NaN]"),
+                Arguments.of("dropout", (Consumer<MlpClassifier>) c -> c.setDropout(), "got []"),
+                Arguments.of("classWeights", (Consumer<MlpClassifier>) c -> c.setClassWeights("heavy"), "classWeights must be none, balanced or one weight >= 0 per class separated by commas, got heavy"),
+                Arguments.of("classWeights", (Consumer<MlpClassifier>) c -> c.setClassWeights("0,0,0"), "are all 0"),
                 Arguments.of("validationFraction", (Consumer<MlpClassifier>) c -> c.setValidationFraction(1), "validationFraction must be in [0, 1), got 1.0"),
                 Arguments.of("patience", (Consumer<MlpClassifier>) c -> c.setPatience(-1), "patience must be >= 0, got -1"),
                 Arguments.of("standardize", (Consumer<MlpClassifier>) c -> c.setStandardize("minmax"), "standardize must be one of none, global, feature, auto (or true: global, false: none), got minmax"),
                 Arguments.of("numPartitions", (Consumer<MlpClassifier>) c -> c.setNumPartitions(-1), "numPartitions must be >= 0, got -1"),
                 Arguments.of("aggregationDepth", (Consumer<MlpClassifier>) c -> c.setAggregationDepth(0), "aggregationDepth must be >= 1, got 0"));
+    }
+
+    @Test
+    void dropoutRatesAndClassWeightsThatDoNotFitTheLayersAreRefusedAtFitWithBothCounts() {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(40, 6, 3, 0.6, 1), 2);
+        assertContains(fitFails(small().setDropout(0.1, 0.2), data), "dropout has 2 rates [0.1, 0.2]",
+                "have 1 hidden layer");
+        assertContains(fitFails(small().setClassWeights("1,2"), data), "class weights 1,2 give 2 weights",
+                "the output layer has 3 classes");
+        assertContains(fitFails(small().setWeightCol("features"), data), "Column features must be of type numeric");
     }
 
     @Test

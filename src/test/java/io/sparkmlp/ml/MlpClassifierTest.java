@@ -83,7 +83,7 @@ class MlpClassifierTest {
         for (org.apache.spark.ml.param.Param<?> p : c.params()) {
             assertFalse(p.doc().isBlank(), p.name() + " has no doc");
             assertTrue(text.contains(p.name() + ": "), p.name() + " missing from\n" + text);
-            if (!List.of("validationIndicatorCol", "thresholds", "weightCol").contains(p.name())) {
+            if (!List.of("validationIndicatorCol", "thresholds", "weightCol", "initialWeights").contains(p.name())) {
                 assertTrue(c.hasDefault(p), p.name() + " has no default");
             }
         }
@@ -391,6 +391,46 @@ class MlpClassifierTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> estimator.copy(new ParamMap()).setResumeFrom("latest").fit(data));
         assertTrue(e.getMessage().contains("needs a checkpoint folder"), e.getMessage());
+    }
+
+    @Test
+    void aWeightColumnInAPipelineWeighsTheRowsAndSaveAndLoadKeepItWithClassWeightsAndDropout() throws Exception {
+        Dataset<Row> data = blobs(120, 7).withColumn("w", functions.lit(1.0))
+                .withColumn("skewed", functions.when(functions.col("label").equalTo(2.0), 0.0).otherwise(3.0));
+        // weights of 1 from a column train the very weights of no column
+        float[] plain = small().setDropout(0.1).fit(data).weights();
+        assertArrayEquals(plain, small().setDropout(0.1).setWeightCol("w").fit(data).weights());
+        // other weights are read and change the model
+        MlpClassificationModel skewed = small().setDropout(0.1).setWeightCol("skewed").fit(data);
+        assertFalse(java.util.Arrays.equals(plain, skewed.weights()));
+        // class 2 weighs nothing: its validation-free training accuracy counts every row, unweighted
+        assertEquals(120, skewed.summary().trainRows());
+
+        MlpClassifier stage = small().setFeaturesCol("scaled").setWeightCol("w").setClassWeights("balanced")
+                .setDropout(0.2);
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
+            new StandardScaler().setInputCol("features").setOutputCol("scaled"), stage});
+        PipelineModel model = pipeline.fit(data);
+        assertEquals(120, model.transform(data).filter(functions.col("prediction").isNotNull()).count());
+        String path = dir.resolve("weighted-pipeline").toString();
+        pipeline.write().overwrite().save(path);
+        MlpClassifier loaded = (MlpClassifier) Pipeline.load(path).getStages()[1];
+        assertEquals("w", loaded.getWeightCol());
+        assertEquals("balanced", loaded.getClassWeights());
+        assertArrayEquals(new double[] {0.2}, loaded.getDropout());
+        stage.setClassWeights("1,0.5,2").setDropout(0.3, 0.0);
+        stage.write().overwrite().save(dir.resolve("weighted-estimator").toString());
+        MlpClassifier again = MlpClassifier.load(dir.resolve("weighted-estimator").toString());
+        assertEquals("1,0.5,2", again.getClassWeights());
+        assertArrayEquals(new double[] {0.3, 0.0}, again.getDropout());
+        assertEquals("w", again.getWeightCol());
+
+        Dataset<Row> negative = data.withColumn("w", functions.when(functions.col("label").equalTo(1.0), -2.0)
+                .otherwise(1.0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> small().setWeightCol("w").fit(negative));
+        assertTrue(e.getMessage().contains("weight -2.0 in row") && e.getMessage().contains("must be finite and >= 0"),
+                e.getMessage());
     }
 
     @Test
