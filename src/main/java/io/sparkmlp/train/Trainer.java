@@ -53,6 +53,13 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     /** Test-only injected task failures, read once per fit; null when off. */
     private TaskFaults faults;
+    /** The job group a caller asked for; null: a fresh one per fit. */
+    private String jobGroup;
+    /** The running fit's jobs, for the loop's descriptions; null between fits. */
+    private SparkJobs jobs;
+    /** Where the running fit is and its last checkpoint, for the message of a cancelled fit. */
+    private volatile String position = "the start";
+    private Checkpointing checkpointing;
     /** A warm start's weights (a run setting); null: the seed's initialisation. */
     private float[] initialWeights;
     /** The hyper-parameters' dropout for their layers, resolved once. */
@@ -82,6 +89,25 @@ public final class Trainer {
     Trainer faults(TaskFaults faults) {
         this.faults = faults;
         return this;
+    }
+
+    /**
+     * The Spark job group of the next fit: every job it starts (packing, steps, evaluation) is in it,
+     * so {@code SparkContext.cancelJobGroup(id)} stops the fit, which then ends with a
+     * {@link TrainingStoppedException}. By default each fit gets a fresh {@code sparkmlp-fit-…} id,
+     * logged when it starts and readable from {@link #jobGroup()} once it has.
+     */
+    public Trainer jobGroup(String id) {
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("a job group id must not be empty, got '" + id + "'");
+        }
+        this.jobGroup = id;
+        return this;
+    }
+
+    /** The job group of the running (or last) fit; null before the first fit, unless one was set. */
+    public String jobGroup() {
+        return jobGroup;
     }
 
     /** A request another thread may make to stop the run at the next step, with a checkpoint. */
@@ -138,10 +164,16 @@ public final class Trainer {
         SharedWeights.Transport transport = SharedWeights.transport(jsc); // read once: getConf() copies the conf
         faults = TaskFaults.fromSettings(jsc);
         BlasLog.logOnce();
-        LOG.info("training {}, weights by {}; {}; {}", layout, transport.id(), params, checkpoints);
+        String group = jobGroup != null ? jobGroup : SparkJobs.newGroupId();
+        jobGroup = group;
+        position = "the start";
+        checkpointing = null;
+        LOG.info("training {}, weights by {}, job group {}; {}; {}", layout, transport.id(), group, params, checkpoints);
         PackedData trainData = null;
         PackedData validationData = null;
-        try {
+        try (SparkJobs fitJobs = SparkJobs.enter(jsc.sc(), group, "sparkmlp fit " + layout)) {
+            jobs = fitJobs;
+            fitJobs.describe("sparkmlp pack");
             trainData = PackedData.pack(train, labelCol, featuresCol, weightCol, layout.inputSize(),
                     layout.outputSize(), cluster.partitions());
             if (validation != null) {
@@ -159,8 +191,17 @@ public final class Trainer {
             return loop(jsc, trainData, validationData, new Network(layout, params.activation()), scaling, fingerprint,
                     fitStart, transport);
         } catch (Exception e) {
+            if (SparkJobs.cancelled(e, group)) {
+                Path last = checkpointing == null ? null : checkpointing.last();
+                TrainingStoppedException stopped = new TrainingStoppedException("training cancelled (job group " + group
+                        + ") at " + position + (last != null ? "; checkpoint " + last + " continues it"
+                        : "; no checkpoint was written, so nothing was kept"), last == null ? null : last.toString());
+                stopped.addSuppressed(e);
+                throw stopped;
+            }
             throw unwrap(e);
         } finally {
+            jobs = null;
             if (trainData != null) {
                 trainData.unpersist();
             }
@@ -215,6 +256,7 @@ public final class Trainer {
                 params.get(HyperParameters.CLIP_NORM));
 
         Checkpointing checkpointing = checkpoints.dir() == null ? null : new Checkpointing(checkpoints, hadoop);
+        this.checkpointing = checkpointing;
         List<TrainingListener> all = new ArrayList<>();
         if (validationData != null) {
             all.add(new EarlyStopping(params.patience()));
@@ -242,6 +284,9 @@ public final class Trainer {
                                 + (stoppedWith[0] != null ? "; checkpoint " + stoppedWith[0] + " continues it"
                                         : "; no checkpoint folder was set, so nothing was kept"), stoppedWith[0]);
                     }
+                    position = state.position();
+                    jobs.describe(SparkJobs.stepDescription(state.epoch() + 1, params.epochs(), state.step() + 1,
+                            state.stepsPerEpoch()));
                     double rate = state.nextRate();
                     long started = System.nanoTime();
                     GradientSum total = gradientSum(jsc, trainData, network, scaling, state.weights(), state.epoch(),
@@ -266,6 +311,7 @@ public final class Trainer {
                             checkpointing == null ? null : checkpointing.last());
                 }
                 long epochEnd = System.nanoTime();
+                jobs.describe("sparkmlp evaluate · epoch " + (state.epoch() + 1) + "/" + params.epochs());
                 Evaluation validation = validationData == null ? null
                         : evaluate(jsc, validationData, network, scaling, state.weights(), cluster.aggregationDepth());
                 state.pauseClockFor(System.nanoTime() - epochEnd);
@@ -534,8 +580,10 @@ public final class Trainer {
                                ClusterParams cluster) {
         Layout layout = model.network().layout();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
+        String previousDescription = jsc.getLocalProperty(SparkJobs.GROUP_DESCRIPTION_KEY);
         PackedData packed = null;
         try {
+            jsc.setJobDescription("sparkmlp evaluate");
             packed = PackedData.pack(data, labelCol, featuresCol, layout.inputSize(), layout.outputSize(),
                     cluster.partitions());
             if (packed.rows() == 0) {
@@ -545,6 +593,7 @@ public final class Trainer {
         } catch (Exception e) {
             throw unwrap(e);
         } finally {
+            jsc.setLocalProperty(SparkJobs.GROUP_DESCRIPTION_KEY, previousDescription);
             if (packed != null) {
                 packed.unpersist();
             }

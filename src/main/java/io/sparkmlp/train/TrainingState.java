@@ -347,6 +347,21 @@ public final class TrainingState {
     }
 
     /** "epoch 2, step 7 of 38", counting from 1. */
+    /** The running epoch's mean training loss over its steps so far; NaN before its first step. */
+    public double epochLoss() {
+        return epochCount == 0 ? Double.NaN : epochLossSum / epochCount;
+    }
+
+    /** Rows the running epoch's steps have trained on so far. */
+    public long epochSamples() {
+        return epochCount;
+    }
+
+    /** Seconds the running epoch's steps took so far (validation not counted). */
+    public double epochTrainSeconds() {
+        return epochTrainSeconds;
+    }
+
     public String position() {
         return Checkpoint.describe(epoch, step, stepsPerEpoch);
     }

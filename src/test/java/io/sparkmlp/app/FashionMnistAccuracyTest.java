@@ -48,6 +48,14 @@ class FashionMnistAccuracyTest {
     }
 
     @Test
+    void theBestPresetReachesAtLeast090TestAccuracy() throws Exception {
+        JsonNode summary = train("fashion-mnist-best");
+        assertEquals(30, summary.get("epochs").asInt());
+        double accuracy = summary.get("test_accuracy").asDouble();
+        assertTrue(accuracy >= 0.90, "test accuracy " + accuracy);
+    }
+
+    @Test
     void theNotebookSettingReproducesItsNumPyAccuracy() throws Exception {
         JsonNode summary = train("notebook");
         assertEquals(20, summary.get("epochs").asInt());
