@@ -45,7 +45,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code spark-submit --class io.sparkmlp.app.TrainApp sparkmlp.jar [options]}: trains on the four
  * MNIST-format files of a folder, prints one line per epoch, evaluates on the test files, and writes
- * the model and {@code summary.json} into {@code --out}. With {@code --checkpoint-dir} it writes
+ * the model, {@code summary.json}, {@code history.csv} (rewritten every epoch) and, unless
+ * {@code --no-report}, the picture report {@code report/} into {@code --out}. With {@code --checkpoint-dir} it writes
  * checkpoints as it goes, and a last one when SIGTERM or SIGINT stops it; {@code --resume} continues
  * from one.
  */

@@ -59,7 +59,7 @@ public final class TrainOptions {
         options.add(new Option("data", "DIR", "folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,"
                 + " t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each .gz or raw; any Hadoop path: file:, hdfs:, s3a:)",
                 DEFAULT_DATA, null));
-        options.add(new Option("out", "DIR", "where the model and summary.json go (any Hadoop path)", DEFAULT_OUT,
+        options.add(new Option("out", "DIR", "where the model, summary.json, history.csv and report/ go (any Hadoop path)", DEFAULT_OUT,
                 null));
         options.add(new Option("preset", "FILE", "a .properties file of these options, keys without the dashes"
                 + " (see conf/); the command line overrides it", "none (submit/train: conf/fashion-mnist.properties)",

@@ -18,6 +18,7 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.TextTitle;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -56,6 +57,9 @@ final class Charts {
         }
         JFreeChart chart = ChartFactory.createXYLineChart(title, "epoch", axis, data, PlotOrientation.VERTICAL,
                 true, false, false);
+        chart.addSubtitle(new TextTitle(validationSeries.getItemCount() > 0
+                ? "train: mean over the epoch's steps; validation: with the weights at the epoch's end"
+                : "train: mean over the epoch's steps (this run had no validation rows)", LABEL));
         chart.setBackgroundPaint(Color.WHITE);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
@@ -77,7 +81,8 @@ final class Charts {
 
     /**
      * The confusion matrix as a heat map: one row a true class, one column a predicted class, each cell's colour its
-     * share of the row (the class's recall on the diagonal), its count written in it.
+     * share of the row (the class's recall on the diagonal) on a square-root scale, so that the few mistakes between
+     * two classes show beside the many right answers; its count written in it.
      */
     static BufferedImage confusion(DetailedEvaluation test, List<String> names) {
         long[][] counts = test.confusionMatrix();
@@ -92,7 +97,7 @@ final class Charts {
         probe.dispose();
         int axisTitle = 24;
         int left = axisTitle + longest + 12;
-        int top = 40;
+        int top = 58;
         int bottom = axisTitle + longest + 12; // the column names are written upwards
         int width = left + k * cell + 20;
         int height = top + k * cell + bottom;
@@ -100,7 +105,9 @@ final class Charts {
         Graphics2D g = canvas(image);
         g.setFont(TITLE);
         centred(g, String.format("Test confusion matrix (%d rows, accuracy %.4f)", test.rows(), test.accuracy()),
-                width / 2, 26);
+                width / 2, 24);
+        g.setFont(SMALL);
+        centred(g, "colour: the cell's share of its true class's rows (square-root scale)", width / 2, 44);
         for (int i = 0; i < k; i++) {
             long rowSum = 0;
             for (long c : counts[i]) {
@@ -108,13 +115,13 @@ final class Charts {
             }
             for (int j = 0; j < k; j++) {
                 double share = rowSum == 0 ? 0 : counts[i][j] / (double) rowSum;
-                g.setColor(heat(share));
+                g.setColor(heat(Math.sqrt(share)));
                 int x = left + j * cell;
                 int y = top + i * cell;
                 g.fillRect(x, y, cell, cell);
                 g.setColor(Color.LIGHT_GRAY);
                 g.drawRect(x, y, cell, cell);
-                g.setColor(share > 0.5 ? Color.WHITE : Color.BLACK);
+                g.setColor(Math.sqrt(share) > 0.5 ? Color.WHITE : Color.BLACK);
                 g.setFont(cell >= 40 ? LABEL : SMALL);
                 centred(g, Long.toString(counts[i][j]), x + cell / 2, y + cell / 2 + 5);
             }
@@ -172,8 +179,8 @@ final class Charts {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(image);
         g.setFont(TITLE);
-        centred(g, n == 0 ? "No misclassified test images" : "Misclassified test images (first " + n
-                + " by row): true class, prediction and its probability", width / 2, 26);
+        centred(g, n == 0 ? "No misclassified test images" : "Misclassified test images (the first " + n
+                + " in test-set order): true class, prediction and its probability", width / 2, 26);
         for (int t = 0; t < n; t++) {
             DetailedEvaluation.Misclassified m = rows.get(t);
             int x = gap + (t % gridColumns) * (tileWidth + gap);

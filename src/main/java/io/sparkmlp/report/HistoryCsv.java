@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -42,11 +44,19 @@ public final class HistoryCsv {
 
     /** Writes {@link #text} to {@code file} (any Hadoop path), replacing it. */
     public static void write(List<EpochMetrics> history, long trainRows, Path file, Configuration hadoop) {
-        try (OutputStream out = file.getFileSystem(hadoop).create(file, true)) {
+        try (OutputStream out = withoutChecksumFiles(file.getFileSystem(hadoop)).create(file, true)) {
             out.write(text(history, trainRows).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The local file system without its {@code .name.crc} side files, which would sit beside every file a user opens;
+     * any other file system as it is.
+     */
+    static FileSystem withoutChecksumFiles(FileSystem fs) {
+        return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
     }
 
     private static String cell(double value) {

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -120,11 +119,10 @@ public final class TrainingReport {
         List<Image> images = new ArrayList<>();
         List<EpochMetrics> history = result.history();
         images.add(chart(folder, hadoop, "loss.png", "Cross-entropy loss per epoch", Charts.curves(
-                "Loss per epoch (train: mean over the epoch's steps; validation: at its end)", "cross-entropy loss",
-                history, EpochMetrics::trainLoss, EpochMetrics::validationLoss)));
+                "Loss per epoch", "cross-entropy loss", history, EpochMetrics::trainLoss, EpochMetrics::validationLoss)));
         images.add(chart(folder, hadoop, "accuracy.png", "Accuracy per epoch", Charts.curves(
-                "Accuracy per epoch (train: mean over the epoch's steps; validation: at its end)", "accuracy",
-                history, EpochMetrics::trainAccuracy, EpochMetrics::validationAccuracy)));
+                "Accuracy per epoch", "accuracy", history, EpochMetrics::trainAccuracy,
+                EpochMetrics::validationAccuracy)));
         images.add(png(folder, hadoop, "confusion.png", "Test confusion matrix (rows: true class, columns: predicted)",
                 Charts.confusion(test, classNames)));
         if (imageRows > 0) {
@@ -179,8 +177,7 @@ public final class TrainingReport {
     }
 
     private static OutputStream create(Path folder, String file, Configuration hadoop) throws IOException {
-        FileSystem fs = folder.getFileSystem(hadoop);
-        return fs.create(new Path(folder, file), true);
+        return HistoryCsv.withoutChecksumFiles(folder.getFileSystem(hadoop)).create(new Path(folder, file), true);
     }
 
     private String html(List<Image> images) {
