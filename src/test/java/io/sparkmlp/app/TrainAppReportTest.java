@@ -255,6 +255,30 @@ class TrainAppReportTest {
     }
 
     @Test
+    void historyCsvGrowsByOneRowAtEveryEpochsEnd() throws Exception {
+        Path file = dir.resolve("growing").resolve("history.csv");
+        List<Integer> linesSeen = new ArrayList<>();
+        TrainingParams params = new TrainingParams().layers(784, 8, 3).epochs(3).batchSize(40).seed(2);
+        // a listener added after the history's sees the file as the epoch left it
+        new io.sparkmlp.train.Trainer(params, new io.sparkmlp.train.ClusterParams().partitions(2))
+                .listener(new io.sparkmlp.report.HistoryListener(new org.apache.hadoop.fs.Path(file.toUri()),
+                        new org.apache.hadoop.conf.Configuration()))
+                .listener(new io.sparkmlp.train.TrainingListener() {
+                    @Override
+                    public void afterEpoch(io.sparkmlp.train.TrainingState state) {
+                        try {
+                            linesSeen.add(Files.readAllLines(file).size());
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                })
+                .fit(TrainApp.read(SparkTestSession.get(), data.resolve("t10k-images-idx3-ubyte").toString(),
+                        data.resolve("t10k-labels-idx1-ubyte").toString(), 2), null, "label", "features");
+        assertEquals(List.of(2, 3, 4), linesSeen, "header plus one row per epoch so far");
+    }
+
+    @Test
     void noReportWritesTheHistoryAndSummaryButNoReportFolder() throws Exception {
         assertTrue(TrainOptions.parse().report());
         assertTrue(TrainOptions.parse("--report").report());
