@@ -10,7 +10,13 @@ import io.sparkmlp.data.IdxReader;
 import io.sparkmlp.data.MnistFiles;
 import io.sparkmlp.nn.Blas;
 import io.sparkmlp.nn.Layout;
+import io.sparkmlp.report.ClassNames;
+import io.sparkmlp.report.HistoryCsv;
+import io.sparkmlp.report.HistoryListener;
+import io.sparkmlp.report.HyperParameterJson;
+import io.sparkmlp.report.TrainingReport;
 import io.sparkmlp.train.CheckpointParams;
+import io.sparkmlp.train.DetailedEvaluation;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.Evaluation;
 import io.sparkmlp.train.MlpModel;
@@ -39,7 +45,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code spark-submit --class io.sparkmlp.app.TrainApp sparkmlp.jar [options]}: trains on the four
  * MNIST-format files of a folder, prints one line per epoch, evaluates on the test files, and writes
- * the model and {@code summary.json} into {@code --out}. With {@code --checkpoint-dir} it writes
+ * the model, {@code summary.json}, {@code history.csv} (rewritten every epoch) and, unless
+ * {@code --no-report}, the picture report {@code report/} into {@code --out}. With {@code --checkpoint-dir} it writes
  * checkpoints as it goes, and a last one when SIGTERM or SIGINT stops it; {@code --resume} continues
  * from one.
  */
@@ -168,18 +175,42 @@ public final class TrainApp {
                 .initialWeights(initialWeights(options.initFrom(), params, hadoop, console))
                 .checkpoints(checkpoints)
                 .stopRequest(stop)
-                .onEpoch(m -> console.println(m.describe(params.epochs())));
+                .onEpoch(m -> console.println(m.describe(params.epochs())))
+                .listener(new HistoryListener(new Path(options.out(), HISTORY), hadoop));
         TrainingResult result = trainer.fit(train, null, "label", "features");
-        Evaluation evaluation = result.model().evaluate(test, "label", "features", options.cluster());
+        DetailedEvaluation detailed = result.model().evaluateInDetail(test, "label", "features", options.cluster(),
+                TrainingReport.MISCLASSIFIED_SHOWN);
+        Evaluation evaluation = detailed.summary();
         console.printf("test loss %.4f accuracy %.4f (%d rows) | %d epochs in %.1f s, %.0f samples/s%n",
                 evaluation.loss(), evaluation.accuracy(), evaluation.rows(), result.epochsRun(), result.trainSeconds(),
                 result.samplesPerSecond());
 
         String out = options.out();
         ModelFiles.save(result.model(), new Path(out, "model").toString(), hadoop);
-        writeSummary(spark, options, partitions, result, evaluation, new Path(out, "summary.json"), hadoop);
-        console.println("sparkmlp: model and summary.json written to " + out);
+        writeSummary(spark, options, partitions, result, detailed, new Path(out, "summary.json"), hadoop);
+        console.println("sparkmlp: model, summary.json and " + HISTORY + " written to " + out);
+        if (options.report()) {
+            writeReport(options, folder, files, result, detailed, hadoop);
+            console.println("sparkmlp: report written to " + new Path(new Path(out, TrainingReport.FOLDER), "index.html"));
+        }
         return result;
+    }
+
+    /** The per-epoch history's file in the output folder, rewritten at every epoch's end. */
+    static final String HISTORY = "history.csv";
+
+    /** The pictures and index.html into OUT/report, with the test images' shape and the data's class names. */
+    private static void writeReport(TrainOptions options, String dataFolder, MnistFiles files, TrainingResult result,
+                                    DetailedEvaluation test, Configuration hadoop) {
+        IdxHeader header;
+        try {
+            header = IdxFiles.readHeader(files.testImages(), hadoop);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + e.getMessage(), e);
+        }
+        TrainingReport.of(result, test).params(options.training()).imageShape(header.dim(1), header.dim(2))
+                .classNames(ClassNames.forData(dataFolder, test.classes()))
+                .write(new Path(options.out(), TrainingReport.FOLDER).toString(), hadoop);
     }
 
     /**
@@ -261,7 +292,8 @@ public final class TrainApp {
     }
 
     private static void writeSummary(SparkSession spark, TrainOptions options, int partitions, TrainingResult result,
-                                     Evaluation test, Path file, Configuration hadoop) {
+                                     DetailedEvaluation detailed, Path file, Configuration hadoop) {
+        Evaluation test = detailed.summary();
         ObjectMapper json = new ObjectMapper();
         ObjectNode summary = json.createObjectNode();
         summary.put("test_accuracy", test.accuracy());
@@ -278,7 +310,14 @@ public final class TrainApp {
         summary.put("partitions", partitions);
         Blas.Report blas = Blas.report();
         summary.put("blas", blas.used().id() + " " + blas.version() + " " + blas.coreType() + " " + blas.implementation());
-        summary.put("params", options.training().toString());
+        summary.set("hyper_parameters", HyperParameterJson.of(options.training()));
+        ArrayNode matrix = summary.putArray("test_confusion_matrix");
+        for (long[] row : detailed.confusionMatrix()) {
+            ArrayNode counts = matrix.addArray();
+            for (long c : row) {
+                counts.add(c);
+            }
+        }
         ArrayNode history = summary.putArray("history");
         for (EpochMetrics m : result.history()) {
             ObjectNode e = history.addObject();
@@ -289,6 +328,7 @@ public final class TrainApp {
             putNumber(e, "validation_accuracy", m.validationAccuracy());
             e.put("learning_rate", m.learningRate());
             e.put("seconds", m.trainSeconds());
+            e.put("samples_per_second", HistoryCsv.samplesPerSecond(m, result.trainRows()));
             e.put("elapsed_seconds", m.elapsedSeconds());
         }
         try (OutputStream out = file.getFileSystem(hadoop).create(file, true)) {

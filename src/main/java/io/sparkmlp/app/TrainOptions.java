@@ -44,7 +44,8 @@ public final class TrainOptions {
 
         /** {@code --name LABEL} as the README shows it. */
         String synopsis() {
-            return name.equals("resume") ? "--resume [" + label + "]" : "--" + name + " " + label;
+            return name.equals("resume") || name.equals("report") ? "--" + name + " [" + label + "]"
+                    : "--" + name + " " + label;
         }
     }
 
@@ -58,7 +59,7 @@ public final class TrainOptions {
         options.add(new Option("data", "DIR", "folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,"
                 + " t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each .gz or raw; any Hadoop path: file:, hdfs:, s3a:)",
                 DEFAULT_DATA, null));
-        options.add(new Option("out", "DIR", "where the model and summary.json go (any Hadoop path)", DEFAULT_OUT,
+        options.add(new Option("out", "DIR", "where the model, summary.json, history.csv and report/ go (any Hadoop path)", DEFAULT_OUT,
                 null));
         options.add(new Option("preset", "FILE", "a .properties file of these options, keys without the dashes"
                 + " (see conf/); the command line overrides it", "none (submit/train: conf/fashion-mnist.properties)",
@@ -88,7 +89,15 @@ public final class TrainOptions {
         options.add(new Option("resume", "PATH", "run setting: continue from the latest checkpoint in --checkpoint-dir,"
                 + " or from PATH (a checkpoint file or a folder); the hyper-parameters and the data must be the"
                 + " checkpoint's", "off", "resumeFrom"));
+        options.add(reportOption());
         return List.copyOf(options);
+    }
+
+    /** {@code --report [BOOL]}, with {@code --no-report} as {@code --report false}. */
+    private static Option reportOption() {
+        return new Option("report", "BOOL", "run setting: write OUT/report/ (loss, accuracy and confusion-matrix PNGs,"
+                + " misclassified test images, the first layer's weights for image inputs, index.html); --report alone"
+                + " is true, --no-report is false. history.csv and summary.json are written either way", "true", null);
     }
 
     /** The command line as picocli sees it: every option takes its value as text, checked here. */
@@ -105,6 +114,8 @@ public final class TrainOptions {
             if (o.name().equals("resume")) {
                 // a bare --resume: the latest checkpoint in --checkpoint-dir
                 b.arity("0..1").fallbackValue(CheckpointParams.LATEST);
+            } else if (o.name().equals("report")) {
+                b.arity("0..1").fallbackValue("true");
             } else {
                 b.arity("1");
             }
@@ -136,7 +147,7 @@ public final class TrainOptions {
         line.setExpandAtFiles(false);
         ParseResult parsed;
         try {
-            parsed = line.parseArgs(args);
+            parsed = line.parseArgs(withoutNegations(args));
         } catch (UnmatchedArgumentException e) {
             String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
             if (!arg.startsWith("-")) {
@@ -175,7 +186,19 @@ public final class TrainOptions {
         options.cluster();
         options.checkpoint();
         options.initFrom();
+        options.report();
         return options;
+    }
+
+    /** {@code --no-report} as {@code --report=false}: picocli's own negation would change how --help shows it. */
+    private static String[] withoutNegations(String[] args) {
+        String[] result = args.clone();
+        for (int i = 0; i < result.length; i++) {
+            if ("--no-report".equals(result[i])) {
+                result[i] = "--report=false";
+            }
+        }
+        return result;
     }
 
     private static Map<String, String> readPreset(String file) {
@@ -280,6 +303,11 @@ public final class TrainOptions {
                     + " run continues from its checkpoint's weights; give one of them");
         }
         return model;
+    }
+
+    /** Whether to write the picture report into {@code OUT/report} (default true). */
+    public boolean report() {
+        return bool("report", true);
     }
 
     private int integer(String key, int fallback) {

@@ -25,6 +25,8 @@ public final class KryoRegistrations implements KryoRegistrator {
         kryo.register(GradientSum.class);
         kryo.register(GradientSum[].class);
         kryo.register(OrderedSum.class);
+        // a partition's confusion counts and misclassified rows (DetailedEvaluation)
+        kryo.register(ConfusionSum.class);
         // packed rows, when a cached block spills to disk or is shuffled
         kryo.register(Block.class);
         // per-partition input moments, collected for standardisation

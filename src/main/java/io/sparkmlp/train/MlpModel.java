@@ -91,4 +91,13 @@ public final class MlpModel implements Serializable {
     public Evaluation evaluate(Dataset<Row> data, String labelCol, String featuresCol, ClusterParams cluster) {
         return Trainer.evaluate(this, data, labelCol, featuresCol, cluster);
     }
+
+    /**
+     * The confusion matrix, loss and the first {@code keepMisclassified} misclassified rows over a labelled
+     * DataFrame, in one job on the executors: only the counts and the kept rows reach the driver.
+     */
+    public DetailedEvaluation evaluateInDetail(Dataset<Row> data, String labelCol, String featuresCol,
+                                               ClusterParams cluster, int keepMisclassified) {
+        return DetailedEvaluation.of(this, data, labelCol, featuresCol, cluster, keepMisclassified);
+    }
 }

@@ -1,0 +1,202 @@
+package io.sparkmlp.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkmlp.data.IdxFiles;
+import io.sparkmlp.data.IdxHeader;
+import io.sparkmlp.data.IdxReader;
+import io.sparkmlp.data.MnistFiles;
+import io.sparkmlp.nn.Layout;
+import io.sparkmlp.report.ClassNames;
+import io.sparkmlp.train.ClusterParams;
+import io.sparkmlp.train.DetailedEvaluation;
+import io.sparkmlp.train.MlpModel;
+import io.sparkmlp.train.ModelFiles;
+import io.sparkmlp.train.SparkSetup;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code submit/evaluate MODEL --data DIR}: loads a model folder as {@code submit/train} writes it
+ * ({@code OUT/model}, see {@link ModelFiles}), evaluates it on the test files of {@code DIR}
+ * ({@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, raw or .gz) in one Spark job, prints
+ * the accuracy, each class's precision, recall and F1 and the confusion matrix, and writes the same as
+ * JSON ({@code --out FILE}, else {@code evaluation.json} beside the model folder).
+ */
+public final class EvaluateApp {
+
+    static final String DEFAULT_JSON = "evaluation.json";
+
+    private EvaluateApp() {
+    }
+
+    public static void main(String[] args) {
+        EvaluateOptions options;
+        try {
+            options = EvaluateOptions.parse(args);
+        } catch (RuntimeException e) {
+            System.err.println("sparkmlp: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.println(EvaluateOptions.USAGE);
+            return;
+        }
+        // no master here: spark-submit (or submit/evaluate) decides where this runs
+        SparkSession spark = SparkSession.builder().appName("sparkmlp-evaluate")
+                .config(SparkSetup.withDefaults(new org.apache.spark.SparkConf())).getOrCreate();
+        int status = 0;
+        try {
+            run(spark, options, System.out);
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalArgumentException || e.getClass().getName().startsWith("io.sparkmlp.")) {
+                System.err.println("sparkmlp: " + e.getMessage());
+            } else {
+                System.err.println("sparkmlp: unexpected " + e);
+                e.printStackTrace();
+            }
+            status = 1;
+        } finally {
+            spark.stop();
+        }
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Evaluates, prints the figures to {@code console} and writes them as JSON; returns them. */
+    public static DetailedEvaluation run(SparkSession spark, EvaluateOptions options, PrintStream console) {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        MlpModel model = ModelFiles.load(options.model(), hadoop);
+        Layout layout = model.network().layout();
+        String images = testFile(options.data(), MnistFiles.TEST_IMAGES, hadoop);
+        String labels = testFile(options.data(), MnistFiles.TEST_LABELS, hadoop);
+        checkImages(images, layout, options.model(), hadoop);
+        ClusterParams cluster = options.cluster();
+        int partitions = cluster.partitions() > 0 ? cluster.partitions() : spark.sparkContext().defaultParallelism();
+        Dataset<Row> test = TrainApp.read(spark, images, labels, partitions);
+        DetailedEvaluation result = model.evaluateInDetail(test, "label", "features", cluster, 0);
+        List<String> names = ClassNames.forData(options.data(), layout.outputSize());
+        console.printf("sparkmlp: model %s (layers %s) on %s%n", options.model(), layout, images);
+        console.print(text(result, names));
+        Path json = options.out() != null ? new Path(options.out())
+                : new Path(new Path(options.model()).getParent(), DEFAULT_JSON);
+        writeJson(result, names, options, images, json, hadoop);
+        console.println("sparkmlp: evaluation written to " + json);
+        return result;
+    }
+
+    /** The file {@code name} of {@code folder}, raw or .gz (the raw one when both are there). */
+    private static String testFile(String folder, String name, Configuration hadoop) {
+        try {
+            for (String candidate : new String[] {name, name + ".gz"}) {
+                String path = new Path(folder, candidate).toString();
+                if (IdxFiles.exists(path, hadoop)) {
+                    return path;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look into " + folder + ": " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("--data " + folder + " has no " + name + " (raw or .gz): evaluate reads the"
+                + " test files " + MnistFiles.TEST_IMAGES + " and " + MnistFiles.TEST_LABELS);
+    }
+
+    private static void checkImages(String images, Layout layout, String model, Configuration hadoop) {
+        try {
+            IdxHeader header = IdxFiles.readHeader(images, hadoop);
+            IdxReader.requireImages(header, images);
+            long pixels = (long) header.dim(1) * header.dim(2);
+            if (pixels != layout.inputSize()) {
+                throw new IllegalArgumentException("the model " + model + " (layers " + layout + ") takes "
+                        + layout.inputSize() + " inputs, but the images in " + images + " have " + header.dim(1) + " x "
+                        + header.dim(2) + " = " + pixels + " pixels");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + e.getMessage(), e);
+        }
+    }
+
+    /** Accuracy, a table of precision, recall and F1 per class, and the confusion matrix, as plain text. */
+    static String text(DetailedEvaluation e, List<String> names) {
+        StringBuilder t = new StringBuilder();
+        t.append(String.format(Locale.ROOT, "accuracy %.4f (%d of %d rows), loss %.4f%n", e.accuracy(), e.correct(),
+                e.rows(), e.loss()));
+        int nameWidth = 5;
+        for (int k = 0; k < e.classes(); k++) {
+            nameWidth = Math.max(nameWidth, (k + " " + names.get(k)).length());
+        }
+        t.append(String.format(Locale.ROOT, "%-" + nameWidth + "s  %9s  %9s  %9s  %8s%n", "class", "precision", "recall",
+                "F1", "rows"));
+        for (int k = 0; k < e.classes(); k++) {
+            t.append(String.format(Locale.ROOT, "%-" + nameWidth + "s  %9.4f  %9.4f  %9.4f  %8d%n", k + " " + names.get(k),
+                    e.precision(k), e.recall(k), e.f1(k), e.support(k)));
+        }
+        long[][] m = e.confusionMatrix();
+        int width = 4;
+        for (long[] row : m) {
+            for (long c : row) {
+                width = Math.max(width, Long.toString(c).length() + 1);
+            }
+        }
+        t.append("confusion matrix (rows: true class, columns: predicted class)\n");
+        t.append(String.format(Locale.ROOT, "%6s", "true"));
+        for (int j = 0; j < m.length; j++) {
+            t.append(String.format(Locale.ROOT, "%" + width + "d", j));
+        }
+        t.append('\n');
+        for (int i = 0; i < m.length; i++) {
+            t.append(String.format(Locale.ROOT, "%6d", i));
+            for (long c : m[i]) {
+                t.append(String.format(Locale.ROOT, "%" + width + "d", c));
+            }
+            t.append('\n');
+        }
+        return t.toString();
+    }
+
+    private static void writeJson(DetailedEvaluation e, List<String> names, EvaluateOptions options, String images,
+                                  Path file, Configuration hadoop) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("model", options.model());
+        root.put("data", images);
+        root.put("rows", e.rows());
+        root.put("correct", e.correct());
+        root.put("accuracy", e.accuracy());
+        root.put("loss", e.loss());
+        ArrayNode classes = root.putArray("classes");
+        for (int k = 0; k < e.classes(); k++) {
+            ObjectNode c = classes.addObject();
+            c.put("label", k);
+            c.put("name", names.get(k));
+            c.put("precision", e.precision(k));
+            c.put("recall", e.recall(k));
+            c.put("f1", e.f1(k));
+            c.put("rows", e.support(k));
+        }
+        ArrayNode matrix = root.putArray("confusion_matrix");
+        for (long[] row : e.confusionMatrix()) {
+            ArrayNode r = matrix.addArray();
+            for (long c : row) {
+                r.add(c);
+            }
+        }
+        try (OutputStream out = file.getFileSystem(hadoop).create(file, true)) {
+            out.write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot write " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+}

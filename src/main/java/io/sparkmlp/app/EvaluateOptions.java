@@ -1,0 +1,119 @@
+package io.sparkmlp.app;
+
+import io.sparkmlp.train.ClusterParams;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/** The options of {@code submit/evaluate MODEL [--data DIR] [--out FILE] [--partitions N]}, parsed by picocli. */
+public final class EvaluateOptions {
+
+    static CommandSpec spec() {
+        CommandSpec spec = CommandSpec.create().name("submit/evaluate");
+        spec.usageMessage().synopsisHeading("")
+                .customSynopsis("usage: submit/evaluate [--master URL] [--conf K=V] MODEL [options]")
+                .descriptionHeading("%n")
+                .description("Evaluates a model folder written by submit/train (OUT/model) on the test files of a"
+                        + " folder: accuracy, precision, recall and F1 per class, and the confusion matrix, printed"
+                        + " and written as JSON. --master and --conf go to Spark, the rest to the application.")
+                .optionListHeading("%nOptions:%n").sortOptions(false).width(100);
+        spec.addPositional(PositionalParamSpec.builder().index("0").arity("1").paramLabel("MODEL").type(String.class)
+                .description("the model folder (any Hadoop path)").build());
+        spec.addOption(OptionSpec.builder("--data").paramLabel("DIR").type(String.class).arity("1")
+                .description("folder with t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each .gz or raw; any"
+                        + " Hadoop path) (default: " + TrainOptions.DEFAULT_DATA + ")").build());
+        spec.addOption(OptionSpec.builder("--out").paramLabel("FILE").type(String.class).arity("1")
+                .description("where the JSON goes (default: " + EvaluateApp.DEFAULT_JSON + " beside the model folder)")
+                .build());
+        spec.addOption(OptionSpec.builder("--partitions").paramLabel("N").type(String.class).arity("1")
+                .description("partitions to evaluate on; 0: the session's default parallelism (default: 0)").build());
+        spec.addOption(OptionSpec.builder("--help", "-h").usageHelp(true).description("this text").build());
+        return spec;
+    }
+
+    static final String USAGE = new CommandLine(spec()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
+
+    private String model;
+    private String data = TrainOptions.DEFAULT_DATA;
+    private String out;
+    private int partitions;
+    private boolean help;
+
+    private EvaluateOptions() {
+    }
+
+    public static EvaluateOptions parse(String... args) {
+        CommandLine line = new CommandLine(spec());
+        line.setOverwrittenOptionsAllowed(true);
+        line.setExpandAtFiles(false);
+        ParseResult parsed;
+        try {
+            parsed = line.parseArgs(args);
+        } catch (UnmatchedArgumentException e) {
+            String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
+            List<String> close = e.getSuggestions();
+            throw new IllegalArgumentException((arg.startsWith("-") ? "unknown option " + arg.split("=", 2)[0]
+                    : "unexpected argument '" + arg + "'; one MODEL folder is expected")
+                    + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?")
+                    + " (submit/evaluate --help lists the options)");
+        } catch (MissingParameterException e) {
+            throw new IllegalArgumentException(e.getMissing().isEmpty() || !(e.getMissing().get(0) instanceof OptionSpec o)
+                    ? "a MODEL folder is needed: submit/evaluate MODEL [--data DIR] (submit/evaluate --help)"
+                    : "option " + o.longestName() + " needs a value");
+        } catch (ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        EvaluateOptions options = new EvaluateOptions();
+        if (parsed.isUsageHelpRequested()) {
+            options.help = true;
+            return options;
+        }
+        options.model = parsed.matchedPositionalValue(0, null);
+        if (options.model == null || options.model.isBlank()) {
+            throw new IllegalArgumentException("a MODEL folder is needed: submit/evaluate MODEL [--data DIR]"
+                    + " (submit/evaluate --help)");
+        }
+        options.data = parsed.matchedOptionValue("--data", TrainOptions.DEFAULT_DATA);
+        options.out = parsed.matchedOptionValue("--out", null);
+        String n = parsed.matchedOptionValue("--partitions", "0");
+        try {
+            options.partitions = Integer.parseInt(n.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--partitions needs an integer, got '" + n + "'");
+        }
+        options.cluster(); // checks the value now, before a session starts
+        return options;
+    }
+
+    public boolean help() {
+        return help;
+    }
+
+    /** The model folder. */
+    public String model() {
+        return model;
+    }
+
+    public String data() {
+        return data;
+    }
+
+    /** The JSON file to write; null: evaluation.json beside the model folder. */
+    public String out() {
+        return out;
+    }
+
+    public ClusterParams cluster() {
+        try {
+            return new ClusterParams().partitions(partitions);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--partitions " + partitions + ": " + e.getMessage(), e);
+        }
+    }
+}
