@@ -22,6 +22,7 @@ import io.sparkmlp.train.Evaluation;
 import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
 import io.sparkmlp.train.SparkSetup;
+import io.sparkmlp.train.StepProgress;
 import io.sparkmlp.train.StopRequest;
 import io.sparkmlp.train.Trainer;
 import io.sparkmlp.train.TrainingDivergedException;
@@ -176,8 +177,11 @@ public final class TrainApp {
                 .checkpoints(checkpoints)
                 .stopRequest(stop)
                 .onEpoch(m -> console.println(m.describe(params.epochs())))
-                .listener(new HistoryListener(new Path(options.out(), HISTORY), hadoop));
+                .listener(new HistoryListener(new Path(options.out(), HISTORY), hadoop))
+                .listener(StepProgress.to(console, PROGRESS_EVERY_SECONDS));
+        console.println("sparkmlp: reading and packing the training rows");
         TrainingResult result = trainer.fit(train, null, "label", "features");
+        console.println("sparkmlp: evaluating on the test rows");
         DetailedEvaluation detailed = result.model().evaluateInDetail(test, "label", "features", options.cluster(),
                 TrainingReport.MISCLASSIFIED_SHOWN);
         Evaluation evaluation = detailed.summary();
@@ -195,6 +199,9 @@ public final class TrainApp {
         }
         return result;
     }
+
+    /** Seconds between progress lines within an epoch when the output is not a terminal. */
+    static final double PROGRESS_EVERY_SECONDS = 30;
 
     /** The per-epoch history's file in the output folder, rewritten at every epoch's end. */
     static final String HISTORY = "history.csv";

@@ -30,6 +30,11 @@ public final class HyperParameterJson {
             for (int s : sizes) {
                 array.add(s);
             }
+        } else if (value instanceof double[] rates) {
+            var array = node.putArray(key);
+            for (double r : rates) {
+                array.add(r);
+            }
         } else if (value instanceof Integer i) {
             node.put(key, i);
         } else if (value instanceof Long l) {

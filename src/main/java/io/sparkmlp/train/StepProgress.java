@@ -47,10 +47,13 @@ public final class StepProgress implements TrainingListener {
 
     @Override
     public void afterStep(TrainingState state) {
+        if (state.step() == state.stepsPerEpoch()) {
+            clear(); // the epoch's summary line follows, on a clean line
+            return;
+        }
         long now = clock.getAsLong();
-        boolean epochDone = state.step() == state.stepsPerEpoch();
-        if (now - lastShown < everyNanos || (epochDone && !terminal)) {
-            return; // the epoch's summary line follows at its end
+        if (now - lastShown < everyNanos) {
+            return;
         }
         lastShown = now;
         String line = line(state);
@@ -66,6 +69,10 @@ public final class StepProgress implements TrainingListener {
 
     @Override
     public void afterEpoch(TrainingState state) {
+        clear();
+    }
+
+    private void clear() {
         if (terminal && shownWidth > 0) {
             out.print("\r" + " ".repeat(shownWidth) + "\r");
             out.flush();

@@ -163,6 +163,14 @@ class TrainAppReportTest {
                         assertEquals(sizes[i], v.get(i).asInt(), h.option());
                     }
                 }
+                case DOUBLE_ARRAY -> {
+                    assertTrue(v.isArray(), h.option());
+                    double[] values = (double[]) expected;
+                    assertEquals(values.length, v.size(), h.option());
+                    for (int i = 0; i < values.length; i++) {
+                        assertTrue(v.get(i).isDouble() && v.get(i).asDouble() == values[i], h.option() + ": " + v);
+                    }
+                }
                 case INT -> assertTrue(v.isInt() && v.asInt() == (Integer) expected, h.option() + ": " + v);
                 case LONG -> assertTrue(v.isIntegralNumber() && v.asLong() == (Long) expected, h.option() + ": " + v);
                 case DOUBLE -> assertTrue(v.isDouble() && v.asDouble() == (Double) expected, h.option() + ": " + v);

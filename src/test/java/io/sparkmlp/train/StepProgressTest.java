@@ -64,7 +64,7 @@ class StepProgressTest {
     }
 
     @Test
-    void onATerminalTheLineIsRedrawnInPlaceAndClearedAtTheEpochsEnd() {
+    void onATerminalTheLineIsRedrawnInPlaceAndClearedBeforeTheEpochsSummary() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         long[] clock = {0};
         StepProgress progress = new StepProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 0,
@@ -73,13 +73,12 @@ class StepProgressTest {
         for (int i = 0; i < 4; i++) {
             step(state, List.of(progress), clock);
         }
-        state.closeEpoch(state.epochMetrics(null));
-        progress.afterEpoch(state);
         String shown = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(-1, shown.indexOf('\n'), "no new lines on a terminal");
-        // four redraws, each from the line's start, and a clearing that starts and ends there
-        assertEquals(6, shown.chars().filter(c -> c == '\r').count(), shown);
-        assertTrue(shown.contains("step 4/4"), shown);
+        // three redraws, each from the line's start, and at the epoch's last step a clearing that starts
+        // and ends there, before the epoch's summary line is printed
+        assertEquals(5, shown.chars().filter(c -> c == '\r').count(), shown);
+        assertTrue(shown.contains("step 3/4") && !shown.contains("step 4/4"), shown);
         assertTrue(shown.endsWith("\r"), "the line is cleared for the epoch's summary");
     }
 }
