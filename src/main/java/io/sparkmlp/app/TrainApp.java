@@ -8,6 +8,7 @@ import io.sparkmlp.data.IdxFiles;
 import io.sparkmlp.data.IdxHeader;
 import io.sparkmlp.data.IdxReader;
 import io.sparkmlp.data.MnistFiles;
+import io.sparkmlp.ml.MlpClassificationModel;
 import io.sparkmlp.nn.Blas;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.train.CheckpointParams;
@@ -32,6 +33,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.util.ShutdownHookManager;
+import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -176,15 +178,28 @@ public final class TrainApp {
                 result.samplesPerSecond());
 
         String out = options.out();
-        ModelFiles.save(result.model(), new Path(out, "model").toString(), hadoop);
+        saveModel(spark, result.model(), new Path(out, "model").toString());
         writeSummary(spark, options, partitions, result, evaluation, new Path(out, "summary.json"), hadoop);
         console.println("sparkmlp: model and summary.json written to " + out);
         return result;
     }
 
     /**
-     * The weights of the model in folder {@code model} (as {@link ModelFiles} saved it), for a warm start of a run
-     * with {@code params}; null when {@code model} is null. Its layers must be the run's.
+     * Writes {@code model} into folder {@code path} as the Estimator saves its models (Spark ML's {@code metadata/}
+     * with the Params, {@code data/} with {@link ModelFiles}), so {@code MlpClassificationModel.load(path)} reads it.
+     */
+    static void saveModel(SparkSession spark, MlpModel model, String path) {
+        try {
+            new MlpClassificationModel(Identifiable.randomUID("mlpc"), model).write().overwrite().session(spark).save(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the model to " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The weights of the model in folder {@code model} (a model folder submit/train wrote, an
+     * {@code MlpClassificationModel} the Estimator saved, or {@link ModelFiles}' two files), for a warm start of a
+     * run with {@code params}; null when {@code model} is null. Its layers must be the run's.
      */
     static float[] initialWeights(String model, TrainingParams params, Configuration hadoop, PrintStream console) {
         if (model == null) {

@@ -81,7 +81,8 @@ public final class TrainOptions {
         options.add(new Option("checkpoint-keep", "K", "run setting: keep the newest K checkpoints, delete older ones"
                 + " (>= 1; needs --checkpoint-dir)", String.valueOf(checkpoint.keep()), "checkpointKeep"));
         options.add(new Option("init-from", "MODEL", "run setting: a warm start from the weights of a saved model"
-                + " (the model folder submit/train writes, OUT/model); its layers must be --layers; not with --resume;"
+                + " (the model folder submit/train writes, OUT/model, or an MlpClassificationModel the Estimator saved);"
+                + " its layers must be --layers; not with --resume;"
                 + " the input scaling is still this run's own, from its training rows."
                 + " The Estimator's initialWeights takes the flat weights as a Vector", "none (the seed's initialisation)",
                 "initialWeights"));
