@@ -140,24 +140,13 @@ public final class TrainApp {
      */
     public static TrainingResult run(SparkSession spark, TrainOptions options, PrintStream console, StopRequest stop) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        String folder = options.data() != null ? options.data() : TrainOptions.DEFAULT_DATA;
-        MnistFiles files;
-        try {
-            files = MnistFiles.find(folder, hadoop);
-        } catch (IOException | RuntimeException e) {
-            if (options.data() == null) {
-                throw new IllegalArgumentException("no --data given and Fashion-MNIST is not in " + TrainOptions.DEFAULT_DATA
-                        + ": install it with 'apt-get install dataset-fashion-mnist', or pass --data DIR with the four"
-                        + " MNIST files (" + e.getMessage() + ")", e);
-            }
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
-        }
         TrainingParams params = options.training();
-        checkFiles(files, params, hadoop);
         int partitions = options.cluster().partitions() > 0 ? options.cluster().partitions()
                 : spark.sparkContext().defaultParallelism();
-        Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions);
-        Dataset<Row> test = read(spark, files.testImages(), files.testLabels(), partitions);
+        Rows rows = options.source().isIdx() ? readIdxFolder(spark, options, params, partitions)
+                : readTables(spark, options, params);
+        Dataset<Row> train = rows.train();
+        Dataset<Row> test = rows.test();
         console.printf("sparkmlp: %s on %s, %d partitions, %s%n", params.layout(), spark.sparkContext().master(),
                 partitions, Blas.report().describe());
         console.println("sparkmlp: " + params);
@@ -171,8 +160,8 @@ public final class TrainApp {
                 .checkpoints(checkpoints)
                 .stopRequest(stop)
                 .onEpoch(m -> console.println(m.describe(params.epochs())));
-        TrainingResult result = trainer.fit(train, null, "label", "features");
-        Evaluation evaluation = result.model().evaluate(test, "label", "features", options.cluster());
+        TrainingResult result = trainer.fit(train, null, rows.labelCol(), rows.featuresCol());
+        Evaluation evaluation = result.model().evaluate(test, rows.labelCol(), rows.featuresCol(), options.cluster());
         console.printf("test loss %.4f accuracy %.4f (%d rows) | %d epochs in %.1f s, %.0f samples/s%n",
                 evaluation.loss(), evaluation.accuracy(), evaluation.rows(), result.epochsRun(), result.trainSeconds(),
                 result.samplesPerSecond());
@@ -182,6 +171,49 @@ public final class TrainApp {
         writeSummary(spark, options, partitions, result, evaluation, new Path(out, "summary.json"), hadoop);
         console.println("sparkmlp: model and summary.json written to " + out);
         return result;
+    }
+
+    /** The training and test rows and the columns that hold their labels and features. */
+    record Rows(Dataset<Row> train, Dataset<Row> test, String labelCol, String featuresCol) {
+    }
+
+    /** The four MNIST files of {@code --data} (by default Fashion-MNIST's folder), checked against the network. */
+    private static Rows readIdxFolder(SparkSession spark, TrainOptions options, TrainingParams params, int partitions) {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        String folder = options.data() != null ? options.data() : TrainOptions.DEFAULT_DATA;
+        MnistFiles files;
+        try {
+            files = MnistFiles.find(folder, hadoop);
+        } catch (IOException | RuntimeException e) {
+            if (options.data() == null) {
+                throw new IllegalArgumentException("no --data given and Fashion-MNIST is not in " + TrainOptions.DEFAULT_DATA
+                        + ": install it with 'apt-get install dataset-fashion-mnist', or pass --data DIR with the four"
+                        + " MNIST files (" + e.getMessage() + ")", e);
+            }
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        checkFiles(files, params, hadoop);
+        Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions);
+        Dataset<Row> test = read(spark, files.testImages(), files.testLabels(), partitions);
+        return new Rows(train, test, "label", "features");
+    }
+
+    /** The tables of {@code --train} and {@code --test} in {@code --format}, their columns checked (and assembled). */
+    private static Rows readTables(SparkSession spark, TrainOptions options, TrainingParams params) {
+        TableSource source = options.source();
+        int inputs = params.layout().inputSize();
+        Dataset<Row> train = source.read(spark, options.trainTable(), inputs, "--train");
+        Dataset<Row> test = source.read(spark, options.testTable(), inputs, "--test");
+        // named before assembling: with --feature-cols, the vector goes to a free column of each table
+        String features = source.featuresColumn(train.schema());
+        String testFeatures = source.featuresColumn(test.schema());
+        train = source.prepare(train, true, "--train " + options.trainTable());
+        test = source.prepare(test, true, "--test " + options.testTable());
+        if (!features.equals(testFeatures)) {
+            // one has a column named features beside --feature-cols, the other not: name the vectors alike
+            test = test.drop(features).withColumnRenamed(testFeatures, features);
+        }
+        return new Rows(train, test, source.labelCol(), features);
     }
 
     /**
