@@ -61,13 +61,13 @@ public final class TrainOptions {
         options.add(new Option("format", "FORMAT", "where the rows come from: idx (the four files of --data) or any"
                 + " table Spark reads, " + String.join(", ", TableSource.FORMATS.subList(1, TableSource.FORMATS.size()))
                 + " (csv: with a header, types inferred), from --train and --test", TableSource.IDX, null));
-        options.add(new Option("train", "PATH|TABLE", "with a table --format: the training rows, a path (any Hadoop"
+        options.add(new Option("train", "PATH_OR_TABLE", "with a table --format: the training rows, a path (any Hadoop"
                 + " path) or, where no such path exists, a table of the session's catalogue", "none", null));
-        options.add(new Option("test", "PATH|TABLE", "with a table --format: the test rows, as --train", "none", null));
+        options.add(new Option("test", "PATH_OR_TABLE", "with a table --format: the test rows, as --train", "none", null));
         options.add(new Option("label-col", "COLUMN", "with a table --format: the numeric label column (class indices"
-                + " 0, 1, 2, ...)", TableSource.DEFAULT_LABEL_COL, "labelCol"));
+                + " 0, 1, 2, ...), as the Estimator's labelCol", TableSource.DEFAULT_LABEL_COL, null));
         options.add(new Option("features-col", "COLUMN", "with a table --format: the ML Vector column of features"
-                + " (libsvm's is features)", TableSource.DEFAULT_FEATURES_COL, "featuresCol"));
+                + " (libsvm's is features), as the Estimator's featuresCol", TableSource.DEFAULT_FEATURES_COL, null));
         options.add(new Option("feature-cols", "A,B,C", "with a table --format: numeric columns to assemble into the"
                 + " features vector (Spark's VectorAssembler), instead of --features-col", "none", null));
         options.add(new Option("out", "DIR", "where the model and summary.json go (any Hadoop path)", DEFAULT_OUT,
@@ -320,7 +320,7 @@ public final class TrainOptions {
             for (String key : new String[] {"train", "test"}) {
                 if (values.get(key) == null || values.get(key).isBlank()) {
                     throw new IllegalArgumentException("--format " + source.format() + " needs --" + key
-                            + " PATH|TABLE (the " + (key.equals("train") ? "training" : "test") + " rows)");
+                            + " PATH_OR_TABLE (the " + (key.equals("train") ? "training" : "test") + " rows)");
                 }
             }
         }

@@ -168,7 +168,7 @@ class PredictAppTest {
         e = assertThrows(IllegalArgumentException.class, () -> PredictOptions.parse(model.toString()));
         assertTrue(e.getMessage().startsWith("submit/predict needs MODEL and at least one INPUT"), e.getMessage());
         assertTrue(PredictOptions.parse("--help").help());
-        for (String option : new String[] {"MODEL", "INPUT", "--out FILE.csv", "--format FORMAT", "--feature-cols"}) {
+        for (String option : new String[] {"MODEL", "INPUT", "--out", "--format", "--features-col", "--feature-cols"}) {
             assertTrue(PredictOptions.USAGE.contains(option), option + " missing from " + PredictOptions.USAGE);
         }
     }

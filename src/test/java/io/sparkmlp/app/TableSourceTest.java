@@ -148,7 +148,7 @@ class TableSourceTest {
                 () -> TrainOptions.parse("--train", "t.parquet"));
         assertTrue(e.getMessage().startsWith("--train reads a table: give --format"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--format", "parquet", "--train", "a"));
-        assertEquals("--format parquet needs --test PATH|TABLE (the test rows)", e.getMessage());
+        assertEquals("--format parquet needs --test PATH_OR_TABLE (the test rows)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--format", "parquet", "--train", "a",
                 "--test", "b", "--data", "d"));
         assertTrue(e.getMessage().startsWith("--data d is a folder of IDX files, but --format is parquet"), e.getMessage());
