@@ -33,6 +33,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.util.ShutdownHookManager;
+import org.apache.spark.ml.util.DefaultParamsWriter;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -219,10 +220,27 @@ public final class TrainApp {
     /**
      * Writes {@code model} into folder {@code path} as the Estimator saves its models (Spark ML's {@code metadata/}
      * with the Params, {@code data/} with {@link ModelFiles}), so {@code MlpClassificationModel.load(path)} reads it.
+     * Everything is written from the driver, as {@link ModelFiles} always was: Spark's own writer would write
+     * {@code metadata/} from an executor, which on a cluster without a shared file system puts a local
+     * {@code --out} on another machine.
      */
     static void saveModel(SparkSession spark, MlpModel model, String path) {
+        MlpClassificationModel wrapped = new MlpClassificationModel(Identifiable.randomUID("mlpc"), model);
+        // one line of JSON in metadata/part-00000, as DefaultParamsWriter.saveMetadata writes it
+        String metadata = DefaultParamsWriter.getMetadataToSave(wrapped, spark);
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Path folder = new Path(path);
         try {
-            new MlpClassificationModel(Identifiable.randomUID("mlpc"), model).write().overwrite().session(spark).save(path);
+            FileSystem fs = folder.getFileSystem(hadoop);
+            if (fs.exists(folder)) {
+                fs.delete(folder, true); // replaces what a previous run left there, as MLWriter.overwrite() does
+            }
+            ModelFiles.save(model, new Path(folder, ModelFiles.SPARK_ML_DATA).toString(), hadoop);
+            Path metadataFolder = new Path(folder, ModelFiles.SPARK_ML_METADATA);
+            try (OutputStream out = fs.create(new Path(metadataFolder, "part-00000"), true)) {
+                out.write((metadata + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            fs.create(new Path(metadataFolder, "_SUCCESS"), true).close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the model to " + path + ": " + e.getMessage(), e);
         }

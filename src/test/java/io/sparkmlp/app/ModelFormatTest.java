@@ -47,6 +47,8 @@ class ModelFormatTest {
                 "not the Spark ML layout: " + List.of(folder.toFile().list()));
         MlpClassificationModel loaded = MlpClassificationModel.load(folder.toString());
         assertArrayEquals(result.model().weights(), loaded.weights());
+        assertTrue(loaded.uid().startsWith("mlpc_"), loaded.uid());
+        assertEquals("features", loaded.getFeaturesCol());
 
         Dataset<Row> test = TrainApp.read(spark, data.resolve("t10k-images-idx3-ubyte").toString(),
                 data.resolve("t10k-labels-idx1-ubyte").toString(), 2);
