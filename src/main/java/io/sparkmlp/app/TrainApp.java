@@ -8,6 +8,7 @@ import io.sparkmlp.data.IdxFiles;
 import io.sparkmlp.data.IdxHeader;
 import io.sparkmlp.data.IdxReader;
 import io.sparkmlp.data.MnistFiles;
+import io.sparkmlp.ml.MlpClassificationModel;
 import io.sparkmlp.nn.Blas;
 import io.sparkmlp.nn.Layout;
 import io.sparkmlp.report.ClassNames;
@@ -39,6 +40,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.util.ShutdownHookManager;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -146,24 +149,13 @@ public final class TrainApp {
      */
     public static TrainingResult run(SparkSession spark, TrainOptions options, PrintStream console, StopRequest stop) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        String folder = options.data() != null ? options.data() : TrainOptions.DEFAULT_DATA;
-        MnistFiles files;
-        try {
-            files = MnistFiles.find(folder, hadoop);
-        } catch (IOException | RuntimeException e) {
-            if (options.data() == null) {
-                throw new IllegalArgumentException("no --data given and Fashion-MNIST is not in " + TrainOptions.DEFAULT_DATA
-                        + ": install it with 'apt-get install dataset-fashion-mnist', or pass --data DIR with the four"
-                        + " MNIST files (" + e.getMessage() + ")", e);
-            }
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
-        }
         TrainingParams params = options.training();
-        checkFiles(files, params, hadoop);
         int partitions = options.cluster().partitions() > 0 ? options.cluster().partitions()
                 : spark.sparkContext().defaultParallelism();
-        Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions);
-        Dataset<Row> test = read(spark, files.testImages(), files.testLabels(), partitions);
+        Rows rows = options.source().isIdx() ? readIdxFolder(spark, options, params, partitions)
+                : readTables(spark, options, params);
+        Dataset<Row> train = rows.train();
+        Dataset<Row> test = rows.test();
         console.printf("sparkmlp: %s on %s, %d partitions, %s%n", params.layout(), spark.sparkContext().master(),
                 partitions, Blas.report().describe());
         console.println("sparkmlp: " + params);
@@ -180,21 +172,21 @@ public final class TrainApp {
                 .listener(new HistoryListener(new Path(options.out(), HISTORY), hadoop))
                 .listener(StepProgress.to(console, PROGRESS_EVERY_SECONDS));
         console.println("sparkmlp: reading and packing the training rows");
-        TrainingResult result = trainer.fit(train, null, "label", "features");
+        TrainingResult result = trainer.fit(train, null, rows.labelCol(), rows.featuresCol());
         console.println("sparkmlp: evaluating on the test rows");
-        DetailedEvaluation detailed = result.model().evaluateInDetail(test, "label", "features", options.cluster(),
-                TrainingReport.MISCLASSIFIED_SHOWN);
+        DetailedEvaluation detailed = result.model().evaluateInDetail(test, rows.labelCol(), rows.featuresCol(),
+                options.cluster(), TrainingReport.MISCLASSIFIED_SHOWN);
         Evaluation evaluation = detailed.summary();
         console.printf("test loss %.4f accuracy %.4f (%d rows) | %d epochs in %.1f s, %.0f samples/s%n",
                 evaluation.loss(), evaluation.accuracy(), evaluation.rows(), result.epochsRun(), result.trainSeconds(),
                 result.samplesPerSecond());
 
         String out = options.out();
-        ModelFiles.save(result.model(), new Path(out, "model").toString(), hadoop);
+        saveModel(spark, result.model(), new Path(out, "model").toString());
         writeSummary(spark, options, partitions, result, detailed, new Path(out, "summary.json"), hadoop);
         console.println("sparkmlp: model, summary.json and " + HISTORY + " written to " + out);
         if (options.report()) {
-            writeReport(options, folder, files, result, detailed, hadoop);
+            writeReport(options, rows, result, detailed, hadoop);
             console.println("sparkmlp: report written to " + new Path(new Path(out, TrainingReport.FOLDER), "index.html"));
         }
         return result;
@@ -206,23 +198,107 @@ public final class TrainApp {
     /** The per-epoch history's file in the output folder, rewritten at every epoch's end. */
     static final String HISTORY = "history.csv";
 
-    /** The pictures and index.html into OUT/report, with the test images' shape and the data's class names. */
-    private static void writeReport(TrainOptions options, String dataFolder, MnistFiles files, TrainingResult result,
-                                    DetailedEvaluation test, Configuration hadoop) {
+    /**
+     * The pictures and index.html into OUT/report: with the test images' shape (IDX images; a table's
+     * rows are not drawn as images) and the data's class names.
+     */
+    private static void writeReport(TrainOptions options, Rows rows, TrainingResult result, DetailedEvaluation test,
+                                    Configuration hadoop) {
+        TrainingReport report = TrainingReport.of(result, test).params(options.training())
+                .classNames(ClassNames.forData(rows.dataFolder(), test.classes()));
+        if (rows.imageShape() != null) {
+            report.imageShape(rows.imageShape()[0], rows.imageShape()[1]);
+        }
+        report.write(new Path(options.out(), TrainingReport.FOLDER).toString(), hadoop);
+    }
+
+    /**
+     * The training and test rows and the columns that hold their labels and features; for IDX files
+     * also their folder and the images' rows and columns (null for a table).
+     */
+    record Rows(Dataset<Row> train, Dataset<Row> test, String labelCol, String featuresCol, String dataFolder,
+                int[] imageShape) {
+    }
+
+    /** The four MNIST files of {@code --data} (by default Fashion-MNIST's folder), checked against the network. */
+    private static Rows readIdxFolder(SparkSession spark, TrainOptions options, TrainingParams params, int partitions) {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        String folder = options.data() != null ? options.data() : TrainOptions.DEFAULT_DATA;
+        MnistFiles files;
+        try {
+            files = MnistFiles.find(folder, hadoop);
+        } catch (IOException | RuntimeException e) {
+            if (options.data() == null) {
+                throw new IllegalArgumentException("no --data given and Fashion-MNIST is not in " + TrainOptions.DEFAULT_DATA
+                        + ": install it with 'apt-get install dataset-fashion-mnist', or pass --data DIR with the four"
+                        + " MNIST files (" + e.getMessage() + ")", e);
+            }
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        checkFiles(files, params, hadoop);
+        Dataset<Row> train = read(spark, files.trainImages(), files.trainLabels(), partitions);
+        Dataset<Row> test = read(spark, files.testImages(), files.testLabels(), partitions);
         IdxHeader header;
         try {
             header = IdxFiles.readHeader(files.testImages(), hadoop);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + e.getMessage(), e);
         }
-        TrainingReport.of(result, test).params(options.training()).imageShape(header.dim(1), header.dim(2))
-                .classNames(ClassNames.forData(dataFolder, test.classes()))
-                .write(new Path(options.out(), TrainingReport.FOLDER).toString(), hadoop);
+        int[] shape = header.rank() >= 3 ? new int[] {header.dim(1), header.dim(2)} : null;
+        return new Rows(train, test, "label", "features", folder, shape);
+    }
+
+    /** The tables of {@code --train} and {@code --test} in {@code --format}, their columns checked (and assembled). */
+    private static Rows readTables(SparkSession spark, TrainOptions options, TrainingParams params) {
+        TableSource source = options.source();
+        int inputs = params.layout().inputSize();
+        Dataset<Row> train = source.read(spark, options.trainTable(), inputs, "--train");
+        Dataset<Row> test = source.read(spark, options.testTable(), inputs, "--test");
+        // named before assembling: with --feature-cols, the vector goes to a free column of each table
+        String features = source.featuresColumn(train.schema());
+        String testFeatures = source.featuresColumn(test.schema());
+        train = source.prepare(train, true, "--train " + options.trainTable());
+        test = source.prepare(test, true, "--test " + options.testTable());
+        if (!features.equals(testFeatures)) {
+            // one has a column named features beside --feature-cols, the other not: name the vectors alike
+            test = test.drop(features).withColumnRenamed(testFeatures, features);
+        }
+        return new Rows(train, test, source.labelCol(), features, null, null);
     }
 
     /**
-     * The weights of the model in folder {@code model} (as {@link ModelFiles} saved it), for a warm start of a run
-     * with {@code params}; null when {@code model} is null. Its layers must be the run's.
+     * Writes {@code model} into folder {@code path} as the Estimator saves its models (Spark ML's {@code metadata/}
+     * with the Params, {@code data/} with {@link ModelFiles}), so {@code MlpClassificationModel.load(path)} reads it.
+     * Everything is written from the driver, as {@link ModelFiles} always was: Spark's own writer would write
+     * {@code metadata/} from an executor, which on a cluster without a shared file system puts a local
+     * {@code --out} on another machine.
+     */
+    static void saveModel(SparkSession spark, MlpModel model, String path) {
+        MlpClassificationModel wrapped = new MlpClassificationModel(Identifiable.randomUID("mlpc"), model);
+        // one line of JSON in metadata/part-00000, as DefaultParamsWriter.saveMetadata writes it
+        String metadata = DefaultParamsWriter.getMetadataToSave(wrapped, spark);
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Path folder = new Path(path);
+        try {
+            FileSystem fs = folder.getFileSystem(hadoop);
+            if (fs.exists(folder)) {
+                fs.delete(folder, true); // replaces what a previous run left there, as MLWriter.overwrite() does
+            }
+            ModelFiles.save(model, new Path(folder, ModelFiles.SPARK_ML_DATA).toString(), hadoop);
+            Path metadataFolder = new Path(folder, ModelFiles.SPARK_ML_METADATA);
+            try (OutputStream out = fs.create(new Path(metadataFolder, "part-00000"), true)) {
+                out.write((metadata + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            fs.create(new Path(metadataFolder, "_SUCCESS"), true).close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the model to " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The weights of the model in folder {@code model} (a model folder submit/train wrote, an
+     * {@code MlpClassificationModel} the Estimator saved, or {@link ModelFiles}' two files), for a warm start of a
+     * run with {@code params}; null when {@code model} is null. Its layers must be the run's.
      */
     static float[] initialWeights(String model, TrainingParams params, Configuration hadoop, PrintStream console) {
         if (model == null) {

@@ -59,6 +59,18 @@ public final class TrainOptions {
         options.add(new Option("data", "DIR", "folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,"
                 + " t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each .gz or raw; any Hadoop path: file:, hdfs:, s3a:)",
                 DEFAULT_DATA, null));
+        options.add(new Option("format", "FORMAT", "where the rows come from: idx (the four files of --data) or any"
+                + " table Spark reads, " + String.join(", ", TableSource.FORMATS.subList(1, TableSource.FORMATS.size()))
+                + " (csv: with a header, types inferred), from --train and --test", TableSource.IDX, null));
+        options.add(new Option("train", "PATH_OR_TABLE", "with a table --format: the training rows, a path (any Hadoop"
+                + " path) or, where no such path exists, a table of the session's catalogue", "none", null));
+        options.add(new Option("test", "PATH_OR_TABLE", "with a table --format: the test rows, as --train", "none", null));
+        options.add(new Option("label-col", "COLUMN", "with a table --format: the numeric label column (class indices"
+                + " 0, 1, 2, ...), as the Estimator's labelCol", TableSource.DEFAULT_LABEL_COL, null));
+        options.add(new Option("features-col", "COLUMN", "with a table --format: the ML Vector column of features"
+                + " (libsvm's is features), as the Estimator's featuresCol", TableSource.DEFAULT_FEATURES_COL, null));
+        options.add(new Option("feature-cols", "A,B,C", "with a table --format: numeric columns to assemble into the"
+                + " features vector (Spark's VectorAssembler), instead of --features-col", "none", null));
         options.add(new Option("out", "DIR", "where the model, summary.json, history.csv and report/ go (any Hadoop path)", DEFAULT_OUT,
                 null));
         options.add(new Option("preset", "FILE", "a .properties file of these options, keys without the dashes"
@@ -82,7 +94,8 @@ public final class TrainOptions {
         options.add(new Option("checkpoint-keep", "K", "run setting: keep the newest K checkpoints, delete older ones"
                 + " (>= 1; needs --checkpoint-dir)", String.valueOf(checkpoint.keep()), "checkpointKeep"));
         options.add(new Option("init-from", "MODEL", "run setting: a warm start from the weights of a saved model"
-                + " (the model folder submit/train writes, OUT/model); its layers must be --layers; not with --resume;"
+                + " (the model folder submit/train writes, OUT/model, or an MlpClassificationModel the Estimator saved);"
+                + " its layers must be --layers; not with --resume;"
                 + " the input scaling is still this run's own, from its training rows."
                 + " The Estimator's initialWeights takes the flat weights as a Vector", "none (the seed's initialisation)",
                 "initialWeights"));
@@ -105,8 +118,8 @@ public final class TrainOptions {
         CommandSpec spec = CommandSpec.create().name("submit/train");
         spec.usageMessage().synopsisHeading("").customSynopsis("usage: submit/train [--master URL] [--conf K=V] [options]")
                 .descriptionHeading("%n")
-                .description("Trains a multilayer perceptron on MNIST-format IDX files with synchronous data-parallel"
-                        + " SGD. --master and --conf go to Spark, the rest to the application.")
+                .description("Trains a multilayer perceptron on MNIST-format IDX files, or any table Spark reads"
+                        + " (--format), with synchronous data-parallel SGD. --master and --conf go to Spark, the rest to the application.")
                 .optionListHeading("%nOptions:%n").sortOptions(false).width(100);
         for (Option o : OPTIONS) {
             OptionSpec.Builder b = OptionSpec.builder("--" + o.name()).paramLabel(o.label()).type(String.class)
@@ -187,6 +200,7 @@ public final class TrainOptions {
         options.checkpoint();
         options.initFrom();
         options.report();
+        options.source();
         return options;
     }
 
@@ -308,6 +322,47 @@ public final class TrainOptions {
     /** Whether to write the picture report into {@code OUT/report} (default true). */
     public boolean report() {
         return bool("report", true);
+    }
+
+    /**
+     * Where the rows come from: IDX files (--data, the default) or a table (--format, --train, --test and the
+     * column settings); settings of the one given with the other are refused.
+     */
+    public TableSource source() {
+        String features = values.get("feature-cols");
+        TableSource source = new TableSource(values.get("format"), values.get("label-col"), values.get("features-col"),
+                features == null ? null : List.of(features.split(",", -1)).stream().map(String::trim).toList());
+        if (source.isIdx()) {
+            for (String key : new String[] {"train", "test", "label-col", "features-col", "feature-cols"}) {
+                if (values.containsKey(key)) {
+                    throw new IllegalArgumentException("--" + key + " reads a table: give --format "
+                            + String.join("|", TableSource.FORMATS.subList(1, TableSource.FORMATS.size()))
+                            + "; MNIST-format IDX files come from --data DIR");
+                }
+            }
+        } else {
+            if (values.containsKey("data")) {
+                throw new IllegalArgumentException("--data " + values.get("data") + " is a folder of IDX files, but"
+                        + " --format is " + source.format() + ": give the rows with --train and --test");
+            }
+            for (String key : new String[] {"train", "test"}) {
+                if (values.get(key) == null || values.get(key).isBlank()) {
+                    throw new IllegalArgumentException("--format " + source.format() + " needs --" + key
+                            + " PATH_OR_TABLE (the " + (key.equals("train") ? "training" : "test") + " rows)");
+                }
+            }
+        }
+        return source;
+    }
+
+    /** With a table --format: the training rows' path or table name; null otherwise. */
+    public String trainTable() {
+        return values.get("train");
+    }
+
+    /** With a table --format: the test rows' path or table name; null otherwise. */
+    public String testTable() {
+        return values.get("test");
     }
 
     private int integer(String key, int fallback) {

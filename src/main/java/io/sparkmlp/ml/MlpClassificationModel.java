@@ -20,6 +20,7 @@ import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -57,13 +58,42 @@ public final class MlpClassificationModel
 
     MlpClassificationModel(String uid, MlpModel model, TrainingResult summary) {
         this(UidDuringConstruction.hold(uid), model, summary, true);
+        Objects.requireNonNull(model, "model");
+    }
+
+    /** A model of trained weights with a uid and Spark's default Params, e.g. what the CLI trained, to save it. */
+    public MlpClassificationModel(String uid, MlpModel model) {
+        this(uid, model, null);
+    }
+
+    /**
+     * An empty model, for Spark's service loader (Spark Connect finds models through
+     * {@code META-INF/services/org.apache.spark.ml.Transformer}): its uid and Params work; scoring needs
+     * weights, from {@link #load(String)}.
+     */
+    public MlpClassificationModel() {
+        this(Identifiable.randomUID("mlpc"));
+    }
+
+    /** An empty model with this uid (see {@link #MlpClassificationModel()}). */
+    public MlpClassificationModel(String uid) {
+        this(UidDuringConstruction.hold(uid), null, null, true);
     }
 
     private MlpClassificationModel(String uid, MlpModel model, TrainingResult summary, boolean held) {
         this.uid = uid;
         UidDuringConstruction.release();
-        this.model = Objects.requireNonNull(model, "model");
+        this.model = model;
         this.summary = summary;
+    }
+
+    /** The weights; an empty model (made by the service loader) has none and says how to get some. */
+    private MlpModel model() {
+        if (model == null) {
+            throw new IllegalStateException("MlpClassificationModel " + uid() + " has no weights: load one with"
+                    + " MlpClassificationModel.load(path)");
+        }
+        return model;
     }
 
     @Override
@@ -73,17 +103,17 @@ public final class MlpClassificationModel
 
     @Override
     public int numClasses() {
-        return model.network().layout().outputSize();
+        return model().network().layout().outputSize();
     }
 
     @Override
     public int numFeatures() {
-        return model.network().layout().inputSize();
+        return model().network().layout().inputSize();
     }
 
     @Override
     public Vector predictRaw(Vector features) {
-        return Vectors.dense(model.predictScores(features.toArray()));
+        return Vectors.dense(model().predictScores(features.toArray()));
     }
 
     @Override
@@ -203,7 +233,7 @@ public final class MlpClassificationModel
         ScoredRows(BlockScorer scorer, Iterator<Row> input) {
             this.scorer = scorer;
             this.input = input;
-            MlpModel mlp = scorer.model.model;
+            MlpModel mlp = scorer.model.model();
             this.network = mlp.network();
             this.scaling = mlp.scaling();
             this.weights = mlp.weights();
@@ -310,28 +340,28 @@ public final class MlpClassificationModel
 
     @Override
     public MlpClassificationModel copy(ParamMap extra) {
-        MlpClassificationModel copied = new MlpClassificationModel(uid, model, summary);
+        MlpClassificationModel copied = new MlpClassificationModel(UidDuringConstruction.hold(uid), model, summary, true);
         return copyValues(copied, extra).setParent(parent());
     }
 
     /** Layer sizes from input to output. */
     public int[] getLayers() {
-        return model.network().layout().sizes();
+        return model().network().layout().sizes();
     }
 
     /** The hidden activation's name. */
     public String getActivation() {
-        return model.network().hidden().id();
+        return model().network().hidden().id();
     }
 
     /** A copy of the flat weights: per layer, a column-major (out x in) weight matrix, then the bias. */
     public float[] weights() {
-        return model.weights();
+        return model().weights();
     }
 
     /** The core model, e.g. to evaluate with sparkmlp's own API. */
     public MlpModel mlpModel() {
-        return model;
+        return model();
     }
 
     public boolean hasSummary() {
@@ -366,6 +396,9 @@ public final class MlpClassificationModel
 
     @Override
     public String toString() {
+        if (model == null) {
+            return "MlpClassificationModel: uid=" + uid + ", no weights";
+        }
         return "MlpClassificationModel: uid=" + uid + ", layers=" + model.network().layout() + ", activation="
                 + getActivation();
     }
@@ -380,7 +413,7 @@ public final class MlpClassificationModel
         @Override
         public void saveImpl(String path) {
             DefaultParamsWriter.saveMetadata(instance, path, sparkSession());
-            ModelFiles.save(instance.model, new Path(path, "data").toString(),
+            ModelFiles.save(instance.model(), new Path(path, "data").toString(),
                     sparkSession().sparkContext().hadoopConfiguration());
         }
     }
@@ -388,6 +421,11 @@ public final class MlpClassificationModel
     private static final class Reader extends MLReader<MlpClassificationModel> {
         @Override
         public MlpClassificationModel load(String path) {
+            org.apache.hadoop.conf.Configuration hadoop = sparkSession().sparkContext().hadoopConfiguration();
+            if (!ModelFiles.isSparkMlFolder(path, hadoop) && ModelFiles.isModelFilesFolder(path, hadoop)) {
+                // a model folder of sparkmlp's own files alone, as submit/train wrote it before it wrote this layout
+                return new MlpClassificationModel(Identifiable.randomUID("mlpc"), ModelFiles.load(path, hadoop));
+            }
             DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sparkSession(),
                     MlpClassificationModel.class.getName());
             MlpModel model = ModelFiles.load(new Path(path, "data").toString(),

@@ -17,6 +17,24 @@ public final class KryoRegistrations implements KryoRegistrator {
         // commit messages of streaming file sinks, e.g. predictions of a streaming transform written to Parquet
         "org.apache.spark.sql.execution.streaming.sinks.SinkFileStatus",
         "[Lorg.apache.spark.sql.execution.streaming.sinks.SinkFileStatus;",
+        // the column types that csv and json sources infer per partition (inferSchema), sent to the driver
+        "[Lorg.apache.spark.sql.types.DataType;",
+        "org.apache.spark.sql.types.NullType$",
+        "org.apache.spark.sql.types.IntegerType$",
+        "org.apache.spark.sql.types.LongType$",
+        "org.apache.spark.sql.types.DoubleType$",
+        "org.apache.spark.sql.types.DecimalType",
+        "org.apache.spark.sql.types.BooleanType$",
+        "org.apache.spark.sql.types.StringType",
+        "org.apache.spark.sql.types.StringType$",
+        "org.apache.spark.sql.types.DateType$",
+        "org.apache.spark.sql.types.TimestampType$",
+        "org.apache.spark.sql.types.TimestampNTZType$",
+        "org.apache.spark.sql.types.StructType",
+        "org.apache.spark.sql.types.StructField",
+        "[Lorg.apache.spark.sql.types.StructField;",
+        "org.apache.spark.sql.types.ArrayType",
+        "org.apache.spark.sql.types.Metadata",
     };
 
     @Override

@@ -44,6 +44,29 @@ public final class ModelFiles {
     private ModelFiles() {
     }
 
+    /** The folder of a Spark ML model folder that holds these files; beside it, {@code metadata/} holds the Params. */
+    public static final String SPARK_ML_DATA = "data";
+    /** The folder of a Spark ML model folder that holds Spark's own metadata (the Params, as JSON). */
+    public static final String SPARK_ML_METADATA = "metadata";
+
+    /** Whether {@code dir} holds this class's files directly ({@code metadata.json}), as old CLI model folders do. */
+    public static boolean isModelFilesFolder(String dir, Configuration conf) {
+        return exists(new Path(dir, METADATA), conf);
+    }
+
+    /** Whether {@code dir} is a Spark ML model folder: {@code metadata/} (Spark's Params) beside {@code data/}. */
+    public static boolean isSparkMlFolder(String dir, Configuration conf) {
+        return exists(new Path(dir, SPARK_ML_METADATA), conf);
+    }
+
+    private static boolean exists(Path path, Configuration conf) {
+        try {
+            return path.getFileSystem(conf).exists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look at " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Writes the model into folder {@code dir}, replacing what a previous save left there. */
     public static void save(MlpModel model, String dir, Configuration conf) {
         Path folder = new Path(dir);
@@ -88,17 +111,23 @@ public final class ModelFiles {
     }
 
     /**
-     * Reads a model saved by {@link #save}, checking format and version, that the layers, the parameter count
-     * and the weights file's length agree, and the weights' CRC32; any mismatch is an IllegalArgumentException
+     * Reads a model saved by {@link #save} into {@code dir}, or the model of a Spark ML model folder {@code dir}
+     * (its {@code data/}, as {@code MlpClassificationModel.save} and submit/train write it), checking
+     * format and version, that the layers, the parameter count and the weights file's length agree, and the weights' CRC32; any mismatch is an IllegalArgumentException
      * naming the file and both numbers.
      */
     public static MlpModel load(String dir, Configuration conf) {
-        Path folder = new Path(dir);
+        Path given = new Path(dir);
+        // a Spark ML model folder (MlpClassificationModel.save, submit/train) holds these files in its data/
+        Path folder = !isModelFilesFolder(dir, conf) && exists(new Path(new Path(given, SPARK_ML_DATA), METADATA), conf)
+                ? new Path(given, SPARK_ML_DATA) : given;
         try {
             FileSystem fs = folder.getFileSystem(conf);
             Path metaPath = new Path(folder, METADATA);
             if (!fs.exists(metaPath)) {
-                throw new IllegalArgumentException("no model at " + folder + ": " + METADATA + " is missing");
+                throw new IllegalArgumentException("no model at " + given + ": " + METADATA + " is missing (neither"
+                        + " sparkmlp's model files nor a saved MlpClassificationModel, whose " + SPARK_ML_DATA + "/ holds"
+                        + " them)");
             }
             JsonNode meta = readMetadata(fs, metaPath);
             String format = required(meta, "format", metaPath).asText();

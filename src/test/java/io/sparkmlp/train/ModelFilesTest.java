@@ -50,6 +50,18 @@ class ModelFilesTest {
     }
 
     @Test
+    void aSparkMlModelFolderIsReadFromItsDataFolder() throws Exception {
+        MlpModel original = model();
+        Path folder = dir.resolve("spark-ml");
+        ModelFiles.save(original, folder.resolve(ModelFiles.SPARK_ML_DATA).toString(), conf);
+        Files.createDirectories(folder.resolve(ModelFiles.SPARK_ML_METADATA));
+        assertTrue(ModelFiles.isSparkMlFolder(folder.toString(), conf));
+        assertTrue(!ModelFiles.isModelFilesFolder(folder.toString(), conf));
+        assertArrayEquals(original.weights(), ModelFiles.load(folder.toString(), conf).weights());
+        assertEquals(original.scaling(), ModelFiles.load(folder.toString(), conf).scaling());
+    }
+
+    @Test
     void aModelWithAScaleAndShiftPerFeatureLoadsBackBitForBit() {
         Network network = new Network(new Layout(5, 7, 3), Activation.TANH);
         // values whose shortest decimal text is long, and one feature left as it is
