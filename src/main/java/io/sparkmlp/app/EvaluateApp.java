@@ -13,7 +13,6 @@ import io.sparkmlp.train.ClusterParams;
 import io.sparkmlp.train.DetailedEvaluation;
 import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
-import io.sparkmlp.train.SparkSetup;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -41,38 +40,8 @@ public final class EvaluateApp {
     }
 
     public static void main(String[] args) {
-        EvaluateOptions options;
-        try {
-            options = EvaluateOptions.parse(args);
-        } catch (RuntimeException e) {
-            System.err.println("sparkmlp: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.println(EvaluateOptions.USAGE);
-            return;
-        }
-        // no master here: spark-submit (or submit/evaluate) decides where this runs
-        SparkSession spark = SparkSession.builder().appName("sparkmlp-evaluate")
-                .config(SparkSetup.withDefaults(new org.apache.spark.SparkConf())).getOrCreate();
-        int status = 0;
-        try {
-            run(spark, options, System.out);
-        } catch (RuntimeException e) {
-            if (e instanceof IllegalArgumentException || e.getClass().getName().startsWith("io.sparkmlp.")) {
-                System.err.println("sparkmlp: " + e.getMessage());
-            } else {
-                System.err.println("sparkmlp: unexpected " + e);
-                e.printStackTrace();
-            }
-            status = 1;
-        } finally {
-            spark.stop();
-        }
-        if (status != 0) {
-            System.exit(status);
-        }
+        Launcher.main(args, "sparkmlp-evaluate", EvaluateOptions::parse, EvaluateOptions::help, EvaluateOptions.USAGE, (spark, options) -> run(spark, options,
+                System.out));
     }
 
     /** Evaluates, prints the figures to {@code console} and writes them as JSON; returns them. */

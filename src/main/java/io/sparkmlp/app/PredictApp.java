@@ -5,7 +5,6 @@ import io.sparkmlp.data.IdxHeader;
 import io.sparkmlp.data.IdxImages;
 import io.sparkmlp.data.IdxReader;
 import io.sparkmlp.ml.MlpClassificationModel;
-import io.sparkmlp.train.SparkSetup;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -58,38 +57,8 @@ public final class PredictApp {
     }
 
     public static void main(String[] args) {
-        PredictOptions options;
-        try {
-            options = PredictOptions.parse(args);
-        } catch (RuntimeException e) {
-            System.err.println("sparkmlp: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.println(PredictOptions.USAGE);
-            return;
-        }
-        // no master here: spark-submit (or submit/predict) decides where this runs
-        SparkSession spark = SparkSession.builder().appName("sparkmlp-predict")
-                .config(SparkSetup.withDefaults(new org.apache.spark.SparkConf())).getOrCreate();
-        int status = 0;
-        try {
-            run(spark, options, System.out);
-        } catch (RuntimeException e) {
-            if (e instanceof IllegalArgumentException || e.getClass().getName().startsWith("io.sparkmlp.")) {
-                System.err.println("sparkmlp: " + e.getMessage());
-            } else {
-                System.err.println("sparkmlp: unexpected " + e);
-                e.printStackTrace();
-            }
-            status = 1;
-        } finally {
-            spark.stop();
-        }
-        if (status != 0) {
-            System.exit(status);
-        }
+        Launcher.main(args, "sparkmlp-predict", PredictOptions::parse, PredictOptions::help, PredictOptions.USAGE, (spark, options) -> run(spark, options,
+                System.out));
     }
 
     /**
