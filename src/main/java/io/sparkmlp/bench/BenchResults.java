@@ -158,8 +158,13 @@ public final class BenchResults {
             case "gzip-read" -> renderGzip(md, r);
             case "checkpoint" -> renderCheckpoint(md, r);
             case "main" -> renderMain(md, r);
-            case "accuracy" -> renderAccuracy(md, r);
-            default -> md.append("(no table for results of kind ").append(kind).append(")\n");
+            default -> {
+                if (kind.equals("accuracy") || kind.startsWith("accuracy-")) {
+                    renderAccuracy(md, r);
+                } else {
+                    md.append("(no table for results of kind ").append(kind).append(")\n");
+                }
+            }
         }
         return md.toString();
     }
@@ -341,9 +346,14 @@ public final class BenchResults {
                     spread(x.get("train_s"), "%.1f"), spread(x.get("elapsed_s"), "%.1f"), spread(x.get("s_per_epoch"), "%.2f")));
         }
         Map<String, Object> target = (Map<String, Object>) a.get("target");
-        md.append(String.format(Locale.ROOT, "%n%s: %.4f, target %s %s: **%s**.%n", target.get("target"),
-                ((Number) target.get("measured")).doubleValue(), target.get("comparison"), target.get("bound"),
-                Boolean.TRUE.equals(target.get("met")) ? "met" : "not met"));
+        if (target.get("bound") == null) {
+            md.append(String.format(Locale.ROOT, "%n%s: %.4f (the preset promises no accuracy).%n", target.get("target"),
+                    ((Number) target.get("measured")).doubleValue()));
+        } else {
+            md.append(String.format(Locale.ROOT, "%n%s: %.4f, the preset's promise %s %s: **%s**.%n",
+                    target.get("target"), ((Number) target.get("measured")).doubleValue(), target.get("comparison"),
+                    target.get("bound"), Boolean.TRUE.equals(target.get("met")) ? "met" : "not met"));
+        }
         Map<String, Object> torch = (Map<String, Object>) a.get("pytorch");
         if (torch != null && torch.get("args") != null) {
             md.append("\nPyTorch ran `").append(torch.get("script")).append(' ').append(torch.get("args")).append("`.\n");

@@ -24,7 +24,7 @@ class BenchResultsTest {
         String readme = Files.readString(Path.of("README.md"));
         assertTrue(readme.contains("<!-- results:blas -->"), "the README has a blas results block");
         assertTrue(readme.contains("<!-- results:main -->"), "the README has the main benchmark's results block");
-        assertTrue(readme.contains("<!-- results:accuracy -->"), "the README has the best preset's accuracy block");
+        assertTrue(readme.contains("<!-- results:accuracy-fashion-mnist-best -->"), "the README has the best preset's accuracy block");
         assertEquals(BenchResults.updateReadme(readme, BenchResults.DEFAULT_DIR), readme,
                 "README.md's result blocks differ from bench/results: run submit/readme-tables");
     }
