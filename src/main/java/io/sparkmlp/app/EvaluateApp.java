@@ -28,7 +28,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code submit/evaluate MODEL --data DIR}: loads a model folder as {@code submit/train} writes it
  * ({@code OUT/model}, see {@link ModelFiles}), evaluates it on the test files of {@code DIR}
- * ({@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, raw or .gz) in one Spark job, prints
+ * ({@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, raw or .gz), or with {@code --format} on a
+ * table ({@code --test PATH_OR_TABLE} and the columns, as {@code submit/train} reads them), in one Spark job, prints
  * the accuracy, each class's precision, recall and F1 and the confusion matrix, and writes the same as
  * JSON ({@code --out FILE}, else {@code evaluation.json} beside the model folder).
  */
@@ -49,19 +50,35 @@ public final class EvaluateApp {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         MlpModel model = ModelFiles.load(options.model(), hadoop);
         Layout layout = model.network().layout();
-        String images = testFile(options.data(), MnistFiles.TEST_IMAGES, hadoop);
-        String labels = testFile(options.data(), MnistFiles.TEST_LABELS, hadoop);
-        checkImages(images, layout, options.model(), hadoop);
         ClusterParams cluster = options.cluster();
-        int partitions = cluster.partitions() > 0 ? cluster.partitions() : spark.sparkContext().defaultParallelism();
-        Dataset<Row> test = TrainApp.read(spark, images, labels, partitions);
-        DetailedEvaluation result = model.evaluateInDetail(test, "label", "features", cluster, 0);
-        List<String> names = ClassNames.forData(options.data(), layout.outputSize());
-        console.printf("sparkmlp: model %s (layers %s) on %s%n", options.model(), layout, images);
+        TableSource source = options.source();
+        String data;
+        Dataset<Row> test;
+        String labelCol = "label";
+        String featuresCol = "features";
+        List<String> names;
+        if (source.isIdx()) {
+            data = testFile(options.data(), MnistFiles.TEST_IMAGES, hadoop);
+            String labels = testFile(options.data(), MnistFiles.TEST_LABELS, hadoop);
+            checkImages(data, layout, options.model(), hadoop);
+            int partitions = cluster.partitions() > 0 ? cluster.partitions() : spark.sparkContext().defaultParallelism();
+            test = TrainApp.read(spark, data, labels, partitions);
+            names = ClassNames.forData(options.data(), layout.outputSize());
+        } else {
+            // as submit/train reads its --test: the same checks of the columns, the same assembly of --feature-cols
+            data = options.testTable();
+            test = source.read(spark, data, layout.inputSize(), "--test");
+            featuresCol = source.featuresColumn(test.schema());
+            test = source.prepare(test, true, "--test " + data);
+            labelCol = source.labelCol();
+            names = ClassNames.forData(null, layout.outputSize());
+        }
+        DetailedEvaluation result = model.evaluateInDetail(test, labelCol, featuresCol, cluster, 0);
+        console.printf("sparkmlp: model %s (layers %s) on %s%n", options.model(), layout, data);
         console.print(text(result, names));
         Path json = options.out() != null ? new Path(options.out())
                 : new Path(new Path(options.model()).getParent(), DEFAULT_JSON);
-        writeJson(result, names, options, images, json, hadoop);
+        writeJson(result, names, options, data, json, hadoop);
         console.println("sparkmlp: evaluation written to " + json);
         return result;
     }

@@ -1,7 +1,9 @@
 package io.sparkmlp.app;
 
 import io.sparkmlp.train.ClusterParams;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +13,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The options of {@code submit/evaluate MODEL [--data DIR] [--out FILE] [--partitions N]}, parsed by picocli. */
+/**
+ * The options of {@code submit/evaluate MODEL [--data DIR | --format F --test PATH_OR_TABLE [columns]] [--out FILE]
+ * [--partitions N]}, parsed by picocli; the table options follow {@code submit/train}'s ({@link TableSource}).
+ */
 public final class EvaluateOptions {
 
     static CommandSpec spec() {
@@ -20,7 +25,7 @@ public final class EvaluateOptions {
                 .customSynopsis("usage: submit/evaluate [--master URL] [--conf K=V] MODEL [options]")
                 .descriptionHeading("%n")
                 .description("Evaluates a model folder written by submit/train (OUT/model) on the test files of a"
-                        + " folder: accuracy, precision, recall and F1 per class, and the confusion matrix, printed"
+                        + " folder, or on any table Spark reads (--format): accuracy, precision, recall and F1 per class, and the confusion matrix, printed"
                         + " and written as JSON. --master and --conf go to Spark, the rest to the application.")
                 .optionListHeading("%nOptions:%n").sortOptions(false).width(100);
         spec.addPositional(PositionalParamSpec.builder().index("0").arity("1").paramLabel("MODEL").type(String.class)
@@ -28,6 +33,23 @@ public final class EvaluateOptions {
         spec.addOption(OptionSpec.builder("--data").paramLabel("DIR").type(String.class).arity("1")
                 .description("folder with t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each .gz or raw; any"
                         + " Hadoop path) (default: " + TrainOptions.DEFAULT_DATA + ")").build());
+        spec.addOption(OptionSpec.builder("--format").paramLabel("FORMAT").type(String.class).arity("1")
+                .description("where the rows come from: idx (the test files of --data) or any table Spark reads, "
+                        + String.join(", ", TableSource.FORMATS.subList(1, TableSource.FORMATS.size()))
+                        + " (csv: with a header, types inferred), from --test (default: " + TableSource.IDX + ")")
+                .build());
+        spec.addOption(OptionSpec.builder("--test").paramLabel("PATH_OR_TABLE").type(String.class).arity("1")
+                .description("with a table --format: the rows to evaluate on, a path (any Hadoop path) or a table of"
+                        + " the session's catalogue").build());
+        spec.addOption(OptionSpec.builder("--label-col").paramLabel("COLUMN").type(String.class).arity("1")
+                .description("with a table --format: the numeric label column (class indices 0, 1, 2, ...) (default: "
+                        + TableSource.DEFAULT_LABEL_COL + ")").build());
+        spec.addOption(OptionSpec.builder("--features-col").paramLabel("COLUMN").type(String.class).arity("1")
+                .description("with a table --format: the ML Vector column of features (default: "
+                        + TableSource.DEFAULT_FEATURES_COL + ")").build());
+        spec.addOption(OptionSpec.builder("--feature-cols").paramLabel("A,B,C").type(String.class).arity("1")
+                .description("with a table --format: numeric columns to assemble into the features vector, in the"
+                        + " order training used").build());
         spec.addOption(OptionSpec.builder("--out").paramLabel("FILE").type(String.class).arity("1")
                 .description("where the JSON goes (default: " + EvaluateApp.DEFAULT_JSON + " beside the model folder)")
                 .build());
@@ -39,8 +61,13 @@ public final class EvaluateOptions {
 
     static final String USAGE = new CommandLine(spec()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
 
+    /** The options that name the tables with a table --format, and what their rows are. */
+    private static final Map<String, String> TABLES = Map.of("test", "test");
+
     private String model;
     private String data = TrainOptions.DEFAULT_DATA;
+    private TableSource source;
+    private String testTable;
     private String out;
     private int partitions;
     private boolean help;
@@ -80,6 +107,14 @@ public final class EvaluateOptions {
                     + " (submit/evaluate --help)");
         }
         options.data = parsed.matchedOptionValue("--data", TrainOptions.DEFAULT_DATA);
+        Map<String, String> given = new LinkedHashMap<>();
+        for (String key : new String[] {"data", "format", "test", "label-col", "features-col", "feature-cols"}) {
+            if (parsed.hasMatchedOption("--" + key)) {
+                given.put(key, parsed.matchedOptionValue("--" + key, ""));
+            }
+        }
+        options.source = TableSource.fromOptions(given, TABLES);
+        options.testTable = given.get("test");
         options.out = parsed.matchedOptionValue("--out", null);
         String n = parsed.matchedOptionValue("--partitions", "0");
         try {
@@ -102,6 +137,16 @@ public final class EvaluateOptions {
 
     public String data() {
         return data;
+    }
+
+    /** Where the rows come from: the test IDX files of {@link #data()} (the default), or a table. */
+    public TableSource source() {
+        return source;
+    }
+
+    /** With a table --format: the test rows' path or table name; null otherwise. */
+    public String testTable() {
+        return testTable;
     }
 
     /** The JSON file to write; null: evaluation.json beside the model folder. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -62,6 +63,48 @@ public final class TableSource {
         this.labelCol = labelCol != null ? labelCol : DEFAULT_LABEL_COL;
         this.featuresCol = featuresCol;
         this.featureCols = featureCols == null ? List.of() : List.copyOf(featureCols);
+    }
+
+    /** The column settings' options, which mean something only with a table {@code --format}. */
+    static final List<String> COLUMN_OPTIONS = List.of("label-col", "features-col", "feature-cols");
+
+    /**
+     * The source a command's options name, by the rules {@code submit/train} and {@code submit/evaluate} share:
+     * with IDX files (no {@code --format}, or {@code idx}) none of the table options; with a table format no
+     * {@code --data} and each of {@code tables} given. {@code given} maps each option given (its name without
+     * dashes) to its value; {@code tables} maps the options that name the tables to what their rows are
+     * ("training", "test").
+     */
+    static TableSource fromOptions(Map<String, String> given, Map<String, String> tables) {
+        String features = given.get("feature-cols");
+        TableSource source = new TableSource(given.get("format"), given.get("label-col"), given.get("features-col"),
+                features == null ? null : List.of(features.split(",", -1)).stream().map(String::trim).toList());
+        List<String> tableOptions = new ArrayList<>(tables.keySet());
+        if (source.isIdx()) {
+            List<String> keys = new ArrayList<>(tableOptions);
+            keys.addAll(COLUMN_OPTIONS);
+            for (String key : keys) {
+                if (given.containsKey(key)) {
+                    throw new IllegalArgumentException("--" + key + " reads a table: give --format "
+                            + String.join("|", FORMATS.subList(1, FORMATS.size()))
+                            + "; MNIST-format IDX files come from --data DIR");
+                }
+            }
+            return source;
+        }
+        if (given.containsKey("data")) {
+            throw new IllegalArgumentException("--data " + given.get("data") + " is a folder of IDX files, but"
+                    + " --format is " + source.format() + ": give the rows with "
+                    + tableOptions.stream().map(k -> "--" + k).collect(Collectors.joining(" and ")));
+        }
+        for (Map.Entry<String, String> table : tables.entrySet()) {
+            String value = given.get(table.getKey());
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException("--format " + source.format() + " needs --" + table.getKey()
+                        + " PATH_OR_TABLE (the " + table.getValue() + " rows)");
+            }
+        }
+        return source;
     }
 
     public boolean isIdx() {

@@ -329,30 +329,17 @@ public final class TrainOptions {
      * column settings); settings of the one given with the other are refused.
      */
     public TableSource source() {
-        String features = values.get("feature-cols");
-        TableSource source = new TableSource(values.get("format"), values.get("label-col"), values.get("features-col"),
-                features == null ? null : List.of(features.split(",", -1)).stream().map(String::trim).toList());
-        if (source.isIdx()) {
-            for (String key : new String[] {"train", "test", "label-col", "features-col", "feature-cols"}) {
-                if (values.containsKey(key)) {
-                    throw new IllegalArgumentException("--" + key + " reads a table: give --format "
-                            + String.join("|", TableSource.FORMATS.subList(1, TableSource.FORMATS.size()))
-                            + "; MNIST-format IDX files come from --data DIR");
-                }
-            }
-        } else {
-            if (values.containsKey("data")) {
-                throw new IllegalArgumentException("--data " + values.get("data") + " is a folder of IDX files, but"
-                        + " --format is " + source.format() + ": give the rows with --train and --test");
-            }
-            for (String key : new String[] {"train", "test"}) {
-                if (values.get(key) == null || values.get(key).isBlank()) {
-                    throw new IllegalArgumentException("--format " + source.format() + " needs --" + key
-                            + " PATH_OR_TABLE (the " + (key.equals("train") ? "training" : "test") + " rows)");
-                }
-            }
-        }
-        return source;
+        return TableSource.fromOptions(values, TABLES);
+    }
+
+    /** The options that name the tables with a table --format, and what their rows are. */
+    private static final Map<String, String> TABLES = tables();
+
+    private static Map<String, String> tables() {
+        Map<String, String> tables = new LinkedHashMap<>();
+        tables.put("train", "training");
+        tables.put("test", "test");
+        return tables;
     }
 
     /** With a table --format: the training rows' path or table name; null otherwise. */

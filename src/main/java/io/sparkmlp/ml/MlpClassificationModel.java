@@ -17,6 +17,7 @@ import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWriter;
@@ -54,16 +55,22 @@ public final class MlpClassificationModel
     private final String uid;
     private final MlpModel model;
     /** Null for a model that was loaded: training summaries are not saved, as in Spark's own models. */
-    private final transient TrainingResult summary;
+    private final transient TrainingResult result;
+    /** The rows the fit trained on, for the summary's predictions; null with {@link #result}. */
+    private final transient Dataset<Row> training;
+    /** Built from {@link #result} and {@link #training} when first asked for; shared with copies. */
+    private final transient SummaryHolder summary;
+    /** As Spark's classifiers' weightCol: weights the rows of {@link #summary()} and {@link #evaluate}; empty: none. */
+    private final Param<String> weightCol;
 
-    MlpClassificationModel(String uid, MlpModel model, TrainingResult summary) {
-        this(UidDuringConstruction.hold(uid), model, summary, true);
+    MlpClassificationModel(String uid, MlpModel model, TrainingResult result, Dataset<Row> training) {
+        this(UidDuringConstruction.hold(uid), model, result, training, null, true);
         Objects.requireNonNull(model, "model");
     }
 
     /** A model of trained weights with a uid and Spark's default Params, e.g. what the CLI trained, to save it. */
     public MlpClassificationModel(String uid, MlpModel model) {
-        this(uid, model, null);
+        this(uid, model, null, null);
     }
 
     /**
@@ -77,14 +84,24 @@ public final class MlpClassificationModel
 
     /** An empty model with this uid (see {@link #MlpClassificationModel()}). */
     public MlpClassificationModel(String uid) {
-        this(UidDuringConstruction.hold(uid), null, null, true);
+        this(UidDuringConstruction.hold(uid), null, null, null, null, true);
     }
 
-    private MlpClassificationModel(String uid, MlpModel model, TrainingResult summary, boolean held) {
+    private MlpClassificationModel(String uid, MlpModel model, TrainingResult result, Dataset<Row> training,
+                                   SummaryHolder summary, boolean held) {
         this.uid = uid;
         UidDuringConstruction.release();
         this.model = model;
-        this.summary = summary;
+        this.result = result;
+        this.training = result == null ? null : Objects.requireNonNull(training, "training");
+        this.summary = result == null ? null : summary != null ? summary : new SummaryHolder();
+        weightCol = new Param<>(this, "weightCol", "weight column name: weights the rows of summary() and evaluate()"
+                + " (numeric, each finite and >= 0); not set, empty or not in the data: each row counts once");
+    }
+
+    /** The lazily built training summary, one per fit, kept by {@link #copy}. */
+    private static final class SummaryHolder {
+        private MlpTrainingSummary summary;
     }
 
     /** The weights; an empty model (made by the service loader) has none and says how to get some. */
@@ -340,7 +357,8 @@ public final class MlpClassificationModel
 
     @Override
     public MlpClassificationModel copy(ParamMap extra) {
-        MlpClassificationModel copied = new MlpClassificationModel(UidDuringConstruction.hold(uid), model, summary, true);
+        MlpClassificationModel copied = new MlpClassificationModel(UidDuringConstruction.hold(uid), model, result,
+                training, summary, true);
         return copyValues(copied, extra).setParent(parent());
     }
 
@@ -364,21 +382,77 @@ public final class MlpClassificationModel
         return model();
     }
 
-    public boolean hasSummary() {
-        return summary != null;
+    public Param<String> weightCol() {
+        return weightCol;
     }
 
-    /** Per-epoch history and final figures of the training run. */
-    public TrainingResult summary() {
-        if (summary == null) {
+    /** A numeric column of row weights for {@link #summary()} and {@link #evaluate}, as Spark's classifiers' weightCol. */
+    public MlpClassificationModel setWeightCol(String value) {
+        return (MlpClassificationModel) set(weightCol, value);
+    }
+
+    public String getWeightCol() {
+        return getOrDefault(weightCol);
+    }
+
+    /** Whether the model was fitted in this session (a loaded model has no summary, as in Spark's own models). */
+    public boolean hasSummary() {
+        return result != null;
+    }
+
+    /**
+     * The training summary, as MLlib's {@code MultilayerPerceptronClassificationModel.summary}: Spark's
+     * figures (accuracy, per-label precision and recall, ...) over this model's transform of the rows the fit
+     * was given (under {@code validationFraction} these include the rows the trainer held out; a
+     * {@code validationIndicatorCol}'s validation rows are left out), the per-epoch training loss as
+     * {@code objectiveHistory}, and sparkmlp's history and counts. Built when first asked for.
+     */
+    public MlpTrainingSummary summary() {
+        if (result == null) {
             throw new IllegalStateException("model " + uid + " has no training summary: it was loaded, not fitted");
         }
-        return summary;
+        synchronized (summary) {
+            if (summary.summary == null) {
+                scala.Tuple3<?, ?, ?> found = findSummaryModel();
+                MlpClassificationModel scorer = (MlpClassificationModel) found._1();
+                Dataset<Row> predictions = scorer.transform(training);
+                summary.summary = new MlpTrainingSummary(result, predictions, (String) found._3(), getLabelCol(),
+                        weightsIn(predictions));
+            }
+            return summary.summary;
+        }
+    }
+
+    /**
+     * Spark's figures for this model on {@code dataset} (with a label column), as MLlib's
+     * {@code MultilayerPerceptronClassificationModel.evaluate}: over {@code transform(dataset)}, each row weighted
+     * by {@link #weightCol()} when that is set and in the data.
+     */
+    public MlpClassificationSummary evaluate(Dataset<?> dataset) {
+        Objects.requireNonNull(dataset, "dataset");
+        if (!List.of(dataset.columns()).contains(getLabelCol())) {
+            throw new IllegalArgumentException("evaluate needs the label column '" + getLabelCol() + "'; columns: "
+                    + List.of(dataset.columns()));
+        }
+        scala.Tuple3<?, ?, ?> found = findSummaryModel();
+        Dataset<Row> predictions = ((MlpClassificationModel) found._1()).transform(dataset);
+        return new MlpClassificationSummary(predictions, (String) found._3(), getLabelCol(), weightsIn(predictions));
+    }
+
+    /** The weight column when it is set, not empty and in {@code data}; else "" (each row counts once). */
+    private String weightsIn(Dataset<Row> data) {
+        if (!isDefined(weightCol) || getWeightCol().isEmpty()) {
+            return "";
+        }
+        return List.of(data.columns()).contains(getWeightCol()) ? getWeightCol() : "";
     }
 
     /** The per-epoch history of the training run. */
     public List<EpochMetrics> history() {
-        return summary().history();
+        if (result == null) {
+            throw new IllegalStateException("model " + uid + " has no training history: it was loaded, not fitted");
+        }
+        return result.history();
     }
 
     @Override
@@ -430,7 +504,7 @@ public final class MlpClassificationModel
                     MlpClassificationModel.class.getName());
             MlpModel model = ModelFiles.load(new Path(path, "data").toString(),
                     sparkSession().sparkContext().hadoopConfiguration());
-            MlpClassificationModel loaded = new MlpClassificationModel(metadata.uid(), model, null);
+            MlpClassificationModel loaded = new MlpClassificationModel(metadata.uid(), model);
             metadata.getAndSetParams(loaded, Option.empty());
             return loaded;
         }

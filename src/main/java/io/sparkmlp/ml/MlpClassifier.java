@@ -49,7 +49,8 @@ import org.apache.spark.sql.types.StructField;
  * in [0, 1] (pixels), which get one global mean and standard deviation. The scaling is kept in the model.
  *
  * <p>{@link #weightCol()} weights the training rows as in Spark's classifiers (the column, times the
- * {@code classWeights} of the row's class); validation and the reported metrics stay unweighted.
+ * {@code classWeights} of the row's class); validation and the per-epoch history stay unweighted, while the
+ * model's {@code summary()} and {@code evaluate} weight their rows by it, as Spark's classifiers' summaries do.
  *
  * <p>Hyper-parameters, cluster settings ({@link #numPartitions()}, {@link #aggregationDepth()}) and
  * run settings (checkpoints: {@link #checkpointDir()}, {@link #checkpointInterval()},
@@ -287,7 +288,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         String weights = isDefined(weightCol) && !getWeightCol().isEmpty() ? getWeightCol() : null;
         TrainingResult result = new Trainer(params, clusterParams()).initialWeights(initialWeightsFor(params))
                 .checkpoints(checkpointParams()).fit(training, validation, getLabelCol(), getFeaturesCol(), weights);
-        return new MlpClassificationModel(uid, result.model(), result);
+        return new MlpClassificationModel(uid, result.model(), result, training);
     }
 
     /** The initialWeights Param as floats, checked against the layers; null when it is not set. */
