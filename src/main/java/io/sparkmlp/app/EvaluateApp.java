@@ -11,6 +11,7 @@ import io.sparkmlp.nn.Layout;
 import io.sparkmlp.report.ClassNames;
 import io.sparkmlp.train.ClusterParams;
 import io.sparkmlp.train.DetailedEvaluation;
+import io.sparkmlp.train.JobProgress;
 import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
 import java.io.IOException;
@@ -73,7 +74,11 @@ public final class EvaluateApp {
             labelCol = source.labelCol();
             names = ClassNames.forData(null, layout.outputSize());
         }
-        DetailedEvaluation result = model.evaluateInDetail(test, labelCol, featuresCol, cluster, 0);
+        DetailedEvaluation result;
+        try (JobProgress evaluating = JobProgress.watch(spark.sparkContext(), null, "sparkmlp evaluate",
+                TrainApp.PROGRESS_EVERY_MILLIS, console::println)) {
+            result = model.evaluateInDetail(test, labelCol, featuresCol, cluster, 0);
+        }
         console.printf("sparkmlp: model %s (layers %s) on %s%n", options.model(), layout, data);
         console.print(text(result, names));
         Path json = options.out() != null ? new Path(options.out())

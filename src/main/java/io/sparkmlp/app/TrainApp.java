@@ -20,6 +20,7 @@ import io.sparkmlp.train.CheckpointParams;
 import io.sparkmlp.train.DetailedEvaluation;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.Evaluation;
+import io.sparkmlp.train.JobProgress;
 import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
 import io.sparkmlp.train.SparkSetup;
@@ -174,8 +175,12 @@ public final class TrainApp {
         console.println("sparkmlp: reading and packing the training rows");
         TrainingResult result = trainer.fit(train, null, rows.labelCol(), rows.featuresCol());
         console.println("sparkmlp: evaluating on the test rows");
-        DetailedEvaluation detailed = result.model().evaluateInDetail(test, rows.labelCol(), rows.featuresCol(),
-                options.cluster(), TrainingReport.MISCLASSIFIED_SHOWN);
+        DetailedEvaluation detailed;
+        try (JobProgress evaluating = JobProgress.watch(spark.sparkContext(), null, "sparkmlp evaluate",
+                PROGRESS_EVERY_MILLIS, console::println)) {
+            detailed = result.model().evaluateInDetail(test, rows.labelCol(), rows.featuresCol(), options.cluster(),
+                    TrainingReport.MISCLASSIFIED_SHOWN);
+        }
         Evaluation evaluation = detailed.summary();
         console.printf("test loss %.4f accuracy %.4f (%d rows) | %d epochs in %.1f s, %.0f samples/s%n",
                 evaluation.loss(), evaluation.accuracy(), evaluation.rows(), result.epochsRun(), result.trainSeconds(),
@@ -194,6 +199,8 @@ public final class TrainApp {
 
     /** Seconds between progress lines within an epoch when the output is not a terminal. */
     static final double PROGRESS_EVERY_SECONDS = 30;
+    /** How often the test set's evaluation reports its tasks done, when it lasts that long. */
+    static final long PROGRESS_EVERY_MILLIS = 10_000;
 
     /** The per-epoch history's file in the output folder, rewritten at every epoch's end. */
     static final String HISTORY = "history.csv";

@@ -53,6 +53,8 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     /** Test-only injected task failures, read once per fit; null when off. */
     private TaskFaults faults;
+    /** How often long packing reports how many of its tasks are done (the log, at INFO). */
+    static final long PROGRESS_MILLIS = 10_000;
     /** The job group a caller asked for; null: a fresh one per fit. */
     private String jobGroup;
     /** The running fit's jobs, for the loop's descriptions; null between fits. */
@@ -174,15 +176,17 @@ public final class Trainer {
         try (SparkJobs fitJobs = SparkJobs.enter(jsc.sc(), group, "sparkmlp fit " + layout)) {
             jobs = fitJobs;
             fitJobs.describe("sparkmlp pack");
-            trainData = PackedData.pack(train, labelCol, featuresCol, weightCol, layout.inputSize(),
-                    layout.outputSize(), cluster.partitions());
-            if (validation != null) {
-                validationData = PackedData.pack(validation, labelCol, featuresCol, layout.inputSize(),
+            try (JobProgress packing = JobProgress.watch(jsc.sc(), group, "sparkmlp pack", PROGRESS_MILLIS, LOG::info)) {
+                trainData = PackedData.pack(train, labelCol, featuresCol, weightCol, layout.inputSize(),
                         layout.outputSize(), cluster.partitions());
-            } else if (params.validationFraction() > 0) {
-                PackedData[] parts = trainData.split(params.seed(), params.validationFraction());
-                trainData = parts[0];
-                validationData = parts[1];
+                if (validation != null) {
+                    validationData = PackedData.pack(validation, labelCol, featuresCol, layout.inputSize(),
+                            layout.outputSize(), cluster.partitions());
+                } else if (params.validationFraction() > 0) {
+                    PackedData[] parts = trainData.split(params.seed(), params.validationFraction());
+                    trainData = parts[0];
+                    validationData = parts[1];
+                }
             }
             checkSizes(trainData, validationData, validation != null);
             prepareRowWeights(trainData, weightCol);

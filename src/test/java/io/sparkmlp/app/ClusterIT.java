@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkmlp.train.ModelFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -592,12 +592,11 @@ class ClusterIT {
         return json.readTree(file.toFile());
     }
 
+    /** The weights of a run's model folder, in whichever layout it was written (read as the CLI reads it). */
     private float[] weights(String run) throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(work.resolve(run).resolve("model/weights.bin")))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        float[] w = new float[bytes.remaining() / Float.BYTES];
-        bytes.asFloatBuffer().get(w);
-        return w;
+        Path model = work.resolve(run).resolve("model");
+        assertTrue(Files.isDirectory(model), model + " is missing: see the logs in " + work);
+        return ModelFiles.load(model.toString(), new Configuration()).weights();
     }
 
     private static final Pattern PROMISE = Pattern.compile("reaches >= (0\\.\\d+) test accuracy", Pattern.CASE_INSENSITIVE);
