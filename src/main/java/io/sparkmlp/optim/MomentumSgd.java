@@ -18,7 +18,7 @@ import java.util.Map;
  * mean gradient. The velocity has the parameters' layout and is the whole state
  * ({@link #exportState}: one vector, {@code velocity}).
  */
-public final class MomentumSgd extends PerLayerUpdate {
+public final class MomentumSgd implements Optimizer {
 
     /** The name this optimizer's state carries in checkpoints. */
     public static final String NAME = "momentum-sgd";
@@ -68,11 +68,16 @@ public final class MomentumSgd extends PerLayerUpdate {
     @Override
     public void step(float[] weights, float[] gradient, double learningRate) {
         StepArguments.check(layout, weights, gradient, learningRate);
-        stepLayers(layout, weights, gradient, (float) learningRate, weightDecay);
+        float eta = (float) learningRate;
+        for (int l = 0; l < layout.numLayers(); l++) {
+            int weightsStart = layout.weightOffset(l);
+            int biasStart = layout.biasOffset(l);
+            update(weights, gradient, weightsStart, biasStart, eta, weightDecay);
+            update(weights, gradient, biasStart, biasStart + layout.size(l + 1), eta, 0f);
+        }
     }
 
-    @Override
-    void update(float[] w, float[] g, int from, int to, float eta, float decay) {
+    private void update(float[] w, float[] g, int from, int to, float eta, float decay) {
         float mu = momentum;
         if (nesterov) {
             for (int i = from; i < to; i++) {
