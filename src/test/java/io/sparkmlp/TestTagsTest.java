@@ -33,7 +33,8 @@ class TestTagsTest {
 
     @Test
     void theRealDataTestsAreTaggedSoTheFastProfileLeavesThemOut() throws IOException {
-        for (String file : List.of("app/FashionMnistAccuracyTest.java", "ml/FashionMnistPipelineTest.java")) {
+        for (String file : List.of("app/FashionMnistAccuracyTest.java", "app/MnistAccuracyTest.java",
+                "ml/FashionMnistPipelineTest.java")) {
             assertTrue(Files.readString(Path.of("src/test/java/io/sparkmlp", file)).contains("@Tag(\"real-data\")"), file);
         }
     }

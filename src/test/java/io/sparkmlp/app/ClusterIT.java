@@ -609,17 +609,11 @@ class ClusterIT {
         return ModelFiles.load(model.toString(), new Configuration()).weights();
     }
 
-    private static final Pattern PROMISE = Pattern.compile("reaches >= (0\\.\\d+) test accuracy", Pattern.CASE_INSENSITIVE);
-
     /** The accuracy a preset's comment promises ("reaches >= 0.87 test accuracy"). */
     static double promisedAccuracy(Path preset) throws IOException {
-        for (String line : Files.readAllLines(preset)) {
-            Matcher m = PROMISE.matcher(line);
-            if (line.startsWith("#") && m.find()) {
-                return Double.parseDouble(m.group(1));
-            }
-        }
-        throw new AssertionError(preset + " promises no accuracy: its comment needs 'reaches >= X test accuracy'");
+        Double promised = TrainOptions.promisedAccuracy(preset);
+        assertNotNull(promised, preset + " promises no accuracy: its comment needs 'reaches >= X test accuracy'");
+        return promised;
     }
 
     private static void deleteTree(Path dir) throws IOException {
