@@ -330,8 +330,9 @@ public final class BenchResults {
     private static void renderAccuracy(StringBuilder md, Map<String, Object> r) {
         Map<String, Object> a = (Map<String, Object>) r.get("accuracy");
         Map<String, Object> env = (Map<String, Object>) r.get("environment");
-        md.append(String.format(Locale.ROOT, "`%s` on Fashion-MNIST's 10,000 test images, %s, %s; %s run(s) of each,"
-                + " median (min–max).%n%n", a.get("preset"), env.get("master"), env.get("blas"), a.get("repeats")));
+        md.append(String.format(Locale.ROOT, "`%s` on the %,d test images of `%s`, %s, %s; %s run(s) of each,"
+                + " median (min–max).%n%n", a.get("preset"), ((Number) env.get("test_rows")).longValue(), env.get("data"),
+                env.get("master"), env.get("blas"), a.get("repeats")));
         md.append("| trainer | final test accuracy | best test accuracy | seconds of steps | seconds in all | s per epoch |\n"
                 + "|---|---|---|---|---|---|\n");
         for (String[] t : new String[][] {{"sparkmlp", "sparkmlp"}, {"PyTorch, the same setting", "pytorch"}}) {
