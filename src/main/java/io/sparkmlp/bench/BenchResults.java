@@ -406,9 +406,7 @@ public final class BenchResults {
                 ((Number) s.get("train_rows")).longValue() + ((Number) s.get("validation_rows")).longValue(),
                 s.get("copies"), s.get("data"), s.get("master"), s.get("partitions"), s.get("batch_size"), s.get("layers"),
                 s.get("driver_memory")));
-        md.append("| measurement | value |
-|---|---|
-");
+        md.append("| measurement | value |\n|---|---|\n");
         md.append(String.format(Locale.ROOT, "| writing the augmented set (s) | %s |%n",
                 write instanceof Number ? number(write, "%.1f") : "written by an earlier run"));
         md.append(String.format(Locale.ROOT, "| one epoch, steps only (s) | %s |%n", number(s.get("train_seconds"), "%.1f")));

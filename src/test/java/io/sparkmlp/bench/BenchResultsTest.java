@@ -86,9 +86,7 @@ class BenchResultsTest {
         summary.put("test_accuracy", 0.89821);
         summary.put("hyper_parameters", Map.of("batch-size", 2048, "layers", List.of(784, 256, 128, 10)));
         BenchResults.write(dir, "scale", ScaleResult.report(summary, -1, 212.5, 135, "/var/tmp/f"));
-        String updated = BenchResults.updateReadme("<!-- results:scale -->
-<!-- /results:scale -->
-", dir);
+        String updated = BenchResults.updateReadme("<!-- results:scale -->\n<!-- /results:scale -->\n", dir);
         assertTrue(updated.contains("8,100,000 training rows (135 augmented copies"), updated);
         assertTrue(updated.contains("| writing the augmented set (s) | written by an earlier run |"), updated);
         assertTrue(updated.contains("| one epoch, steps only (s) | 141.4 |"), updated);
