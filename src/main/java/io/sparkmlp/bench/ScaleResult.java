@@ -22,6 +22,7 @@ public final class ScaleResult {
     private ScaleResult() {
     }
 
+    @SuppressWarnings("unchecked")
     public static void main(String[] args) throws IOException {
         if (args.length != 6) {
             throw new IllegalArgumentException("ScaleResult takes SUMMARY_JSON WRITE_SECONDS RUN_SECONDS COPIES DATA_DIR"
