@@ -18,22 +18,23 @@ import org.junit.jupiter.api.Test;
 @Tag("unit")
 class TestTagsTest {
 
-    private static final Pattern CLASS_TAG = Pattern.compile("^@Tag\\(\"(unit|spark|real-data|cluster)\"\\)\\n"
+    private static final Pattern CLASS_TAG = Pattern.compile("^@Tag\\(\"(unit|spark|faults|real-data|cluster)\"\\)\\n"
             + "(public |final |abstract )*class ", Pattern.MULTILINE);
 
     @Test
-    void everyTestClassCarriesExactlyOneOfTheFourTags() throws IOException {
+    void everyTestClassCarriesExactlyOneOfTheFiveTags() throws IOException {
         List<Path> untagged;
         try (Stream<Path> files = Files.walk(Path.of("src/test/java"))) {
             untagged = files.filter(p -> p.toString().endsWith(".java")).filter(TestTagsTest::hasTests)
                     .filter(p -> tags(p) != 1).collect(Collectors.toList());
         }
-        assertEquals(List.of(), untagged, "test classes without exactly one of @Tag(unit|spark|real-data|cluster)");
+        assertEquals(List.of(), untagged, "test classes without exactly one of @Tag(unit|spark|faults|real-data|cluster)");
     }
 
     @Test
     void theRealDataTestsAreTaggedSoTheFastProfileLeavesThemOut() throws IOException {
-        for (String file : List.of("app/FashionMnistAccuracyTest.java", "ml/FashionMnistPipelineTest.java")) {
+        for (String file : List.of("app/FashionMnistAccuracyTest.java", "app/MnistAccuracyTest.java",
+                "ml/FashionMnistPipelineTest.java")) {
             assertTrue(Files.readString(Path.of("src/test/java/io/sparkmlp", file)).contains("@Tag(\"real-data\")"), file);
         }
     }

@@ -163,6 +163,12 @@ public final class EvaluateApp {
         ObjectNode root = json.createObjectNode();
         root.put("model", options.model());
         root.put("data", images);
+        // which rows these are: the IDX test files, or a table and the columns read from it
+        TableSource source = options.source();
+        root.put("format", source.format());
+        if (!source.isIdx()) {
+            root.put("source", source.toString());
+        }
         root.put("rows", e.rows());
         root.put("correct", e.correct());
         root.put("accuracy", e.accuracy());

@@ -5,13 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
-import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The options of {@code submit/evaluate MODEL [--data DIR | --format F --test PATH_OR_TABLE [columns]] [--out FILE]
@@ -76,26 +73,16 @@ public final class EvaluateOptions {
     }
 
     public static EvaluateOptions parse(String... args) {
-        CommandLine line = new CommandLine(spec());
-        line.setOverwrittenOptionsAllowed(true);
-        line.setExpandAtFiles(false);
-        ParseResult parsed;
-        try {
-            parsed = line.parseArgs(args);
-        } catch (UnmatchedArgumentException e) {
+        ParseResult parsed = CommandLineParsing.parse(spec(), args, e -> {
             String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
             List<String> close = e.getSuggestions();
-            throw new IllegalArgumentException((arg.startsWith("-") ? "unknown option " + arg.split("=", 2)[0]
+            return (arg.startsWith("-") ? "unknown option " + arg.split("=", 2)[0]
                     : "unexpected argument '" + arg + "'; one MODEL folder is expected")
                     + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?")
-                    + " (submit/evaluate --help lists the options)");
-        } catch (MissingParameterException e) {
-            throw new IllegalArgumentException(e.getMissing().isEmpty() || !(e.getMissing().get(0) instanceof OptionSpec o)
-                    ? "a MODEL folder is needed: submit/evaluate MODEL [--data DIR] (submit/evaluate --help)"
-                    : "option " + o.longestName() + " needs a value");
-        } catch (ParameterException e) {
-            throw new IllegalArgumentException(e.getMessage());
-        }
+                    + " (submit/evaluate --help lists the options)";
+        }, e -> e.getMissing().isEmpty() || !(e.getMissing().get(0) instanceof OptionSpec o)
+                ? "a MODEL folder is needed: submit/evaluate MODEL [--data DIR] (submit/evaluate --help)"
+                : "option " + o.longestName() + " needs a value");
         EvaluateOptions options = new EvaluateOptions();
         if (parsed.isUsageHelpRequested()) {
             options.help = true;

@@ -3,13 +3,10 @@ package io.sparkmlp.app;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
-import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The options of {@code submit/predict MODEL INPUT... [--out FILE.csv]}: a saved model (the folder submit/train
@@ -66,22 +63,11 @@ public final class PredictOptions {
 
     /** Parses the command line; a missing MODEL or INPUT, an unknown option or format is an error saying so. */
     public static PredictOptions parse(String... args) {
-        CommandLine line = new CommandLine(spec());
-        line.setOverwrittenOptionsAllowed(true);
-        line.setExpandAtFiles(false);
-        ParseResult parsed;
-        try {
-            parsed = line.parseArgs(args);
-        } catch (UnmatchedArgumentException e) {
+        ParseResult parsed = CommandLineParsing.parse(spec(), args, e -> {
             String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
-            throw new IllegalArgumentException("unknown option " + arg.split("=", 2)[0]
-                    + " (submit/predict --help lists the options)");
-        } catch (MissingParameterException e) {
-            throw new IllegalArgumentException(e.getMessage().startsWith("Missing required parameter")
-                    ? "submit/predict needs MODEL and at least one INPUT (submit/predict --help)" : e.getMessage());
-        } catch (ParameterException e) {
-            throw new IllegalArgumentException(e.getMessage());
-        }
+            return "unknown option " + arg.split("=", 2)[0] + " (submit/predict --help lists the options)";
+        }, e -> e.getMessage().startsWith("Missing required parameter")
+                ? "submit/predict needs MODEL and at least one INPUT (submit/predict --help)" : e.getMessage());
         PredictOptions options = new PredictOptions();
         if (parsed.isUsageHelpRequested()) {
             options.help = true;

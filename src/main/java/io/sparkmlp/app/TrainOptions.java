@@ -215,6 +215,23 @@ public final class TrainOptions {
         return result;
     }
 
+    private static final java.util.regex.Pattern PROMISE = java.util.regex.Pattern.compile(
+            "reaches >= (0\\.\\d+) test accuracy", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /**
+     * The test accuracy a preset's comment promises ("reaches >= 0.90 test accuracy"), or null when it
+     * promises none: the accuracy tests, the cluster test and the benchmark's verdict all read it here.
+     */
+    public static Double promisedAccuracy(java.nio.file.Path preset) throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(preset)) {
+            java.util.regex.Matcher m = PROMISE.matcher(line);
+            if (line.startsWith("#") && m.find()) {
+                return Double.parseDouble(m.group(1));
+            }
+        }
+        return null;
+    }
+
     private static Map<String, String> readPreset(String file) {
         Properties props = new Properties();
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);

@@ -158,6 +158,7 @@ public final class BenchResults {
             case "gzip-read" -> renderGzip(md, r);
             case "checkpoint" -> renderCheckpoint(md, r);
             case "main" -> renderMain(md, r);
+            case "scale" -> renderScale(md, r);
             default -> {
                 if (kind.equals("accuracy") || kind.startsWith("accuracy-")) {
                     renderAccuracy(md, r);
@@ -330,8 +331,9 @@ public final class BenchResults {
     private static void renderAccuracy(StringBuilder md, Map<String, Object> r) {
         Map<String, Object> a = (Map<String, Object>) r.get("accuracy");
         Map<String, Object> env = (Map<String, Object>) r.get("environment");
-        md.append(String.format(Locale.ROOT, "`%s` on Fashion-MNIST's 10,000 test images, %s, %s; %s run(s) of each,"
-                + " median (min–max).%n%n", a.get("preset"), env.get("master"), env.get("blas"), a.get("repeats")));
+        md.append(String.format(Locale.ROOT, "`%s` on the %,d test images of `%s`, %s, %s; %s run(s) of each,"
+                + " median (min–max).%n%n", a.get("preset"), ((Number) env.get("test_rows")).longValue(), env.get("data"),
+                env.get("master"), env.get("blas"), a.get("repeats")));
         md.append("| trainer | final test accuracy | best test accuracy | seconds of steps | seconds in all | s per epoch |\n"
                 + "|---|---|---|---|---|---|\n");
         for (String[] t : new String[][] {{"sparkmlp", "sparkmlp"}, {"PyTorch, the same setting", "pytorch"}}) {
@@ -393,6 +395,27 @@ public final class BenchResults {
         double ratio = ((Number) g.get("last_over_first")).doubleValue();
         md.append(String.format(Locale.ROOT, "%nMost partitions / fewest: **%.2fx** (target <= 1.5: %s).%n", ratio,
                 ratio <= 1.5 ? "met" : "not met"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void renderScale(StringBuilder md, Map<String, Object> r) {
+        Map<String, Object> s = (Map<String, Object>) r.get("scale");
+        Object write = s.get("write_seconds");
+        md.append(String.format(Locale.ROOT, "%,d training rows (%s augmented copies of Fashion-MNIST's, in `%s`), %s,"
+                        + " %s partitions, batch %s, layers %s, driver heap %s; one run (not a median).%n%n",
+                ((Number) s.get("train_rows")).longValue() + ((Number) s.get("validation_rows")).longValue(),
+                s.get("copies"), s.get("data"), s.get("master"), s.get("partitions"), s.get("batch_size"), s.get("layers"),
+                s.get("driver_memory")));
+        md.append("| measurement | value |\n|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| writing the augmented set (s) | %s |%n",
+                write instanceof Number ? number(write, "%.1f") : "written by an earlier run"));
+        md.append(String.format(Locale.ROOT, "| one epoch, steps only (s) | %s |%n", number(s.get("train_seconds"), "%.1f")));
+        md.append(String.format(Locale.ROOT, "| samples/s in that epoch | %,.0f |%n",
+                ((Number) s.get("samples_per_second")).doubleValue()));
+        md.append(String.format(Locale.ROOT, "| test accuracy after it (%,d test images) | %.4f |%n",
+                ((Number) s.get("test_rows")).longValue(), ((Number) s.get("test_accuracy")).doubleValue()));
+        md.append(String.format(Locale.ROOT, "| the training command, start to finish: reading, packing, standardising,"
+                + " the epoch, evaluating, writing (s) | %s |%n", number(s.get("run_seconds"), "%.1f")));
     }
 
     @SuppressWarnings("unchecked")

@@ -622,7 +622,7 @@ public final class Benchmark {
         double common = fraction(option(bench, "common-accuracy"), "common-accuracy");
         accuracy.put("pytorch", runTorch(bench, folder, "preset", params, spark.sparkContext().defaultParallelism(),
                 repeats, common, out, console));
-        Double promised = preset == null ? null : promisedAccuracy(Path.of(preset));
+        Double promised = preset == null ? null : TrainOptions.promisedAccuracy(Path.of(preset));
         double target = bench.containsKey("accuracy-target") ? fraction(bench.get("accuracy-target"), "accuracy-target")
                 : promised != null ? promised : Double.NaN;
         double measured = MainFigures.median((Map<String, Object>) sparkmlp.get("final_test_accuracy"));
@@ -638,20 +638,6 @@ public final class Benchmark {
         }
         String name = Path.of(preset).getFileName().toString().replaceFirst("\\.properties$", "");
         return "accuracy-" + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z]+", "-").replaceAll("^-|-$", "");
-    }
-
-    private static final java.util.regex.Pattern PROMISE = java.util.regex.Pattern.compile(
-            "reaches >= (0\\.\\d+) test accuracy", java.util.regex.Pattern.CASE_INSENSITIVE);
-
-    /** The accuracy a preset's comment promises ("reaches >= 0.90 test accuracy"); null when it promises none. */
-    static Double promisedAccuracy(Path preset) throws IOException {
-        for (String line : Files.readAllLines(preset)) {
-            java.util.regex.Matcher m = PROMISE.matcher(line);
-            if (line.startsWith("#") && m.find()) {
-                return Double.parseDouble(m.group(1));
-            }
-        }
-        return null;
     }
 
     /** The last {@code --preset} of the training options, or null. */

@@ -18,7 +18,7 @@ import java.util.Map;
  * mean gradient. The velocity has the parameters' layout and is the whole state
  * ({@link #exportState}: one vector, {@code velocity}).
  */
-public final class MomentumSgd implements Optimizer {
+public final class MomentumSgd extends PerLayerUpdate {
 
     /** The name this optimizer's state carries in checkpoints. */
     public static final String NAME = "momentum-sgd";
@@ -68,16 +68,11 @@ public final class MomentumSgd implements Optimizer {
     @Override
     public void step(float[] weights, float[] gradient, double learningRate) {
         StepArguments.check(layout, weights, gradient, learningRate);
-        float eta = (float) learningRate;
-        for (int l = 0; l < layout.numLayers(); l++) {
-            int weightsStart = layout.weightOffset(l);
-            int biasStart = layout.biasOffset(l);
-            update(weights, gradient, weightsStart, biasStart, eta, weightDecay);
-            update(weights, gradient, biasStart, biasStart + layout.size(l + 1), eta, 0f);
-        }
+        stepLayers(layout, weights, gradient, (float) learningRate, weightDecay);
     }
 
-    private void update(float[] w, float[] g, int from, int to, float eta, float decay) {
+    @Override
+    void update(float[] w, float[] g, int from, int to, float eta, float decay) {
         float mu = momentum;
         if (nesterov) {
             for (int i = from; i < to; i++) {

@@ -23,7 +23,7 @@ import java.util.Objects;
  * and, when {@code μ > 0}, the momentum buffer (vector {@code momentumBuffer}); nothing depends on a
  * step count.
  */
-public final class RmsProp implements Optimizer {
+public final class RmsProp extends PerLayerUpdate {
 
     /** The name this optimizer's state carries in checkpoints. */
     public static final String NAME = "rmsprop";
@@ -94,16 +94,11 @@ public final class RmsProp implements Optimizer {
     @Override
     public void step(float[] weights, float[] gradient, double learningRate) {
         StepArguments.check(layout, weights, gradient, learningRate);
-        float eta = (float) learningRate;
-        for (int l = 0; l < layout.numLayers(); l++) {
-            int weightsStart = layout.weightOffset(l);
-            int biasStart = layout.biasOffset(l);
-            update(weights, gradient, weightsStart, biasStart, eta, weightDecay);
-            update(weights, gradient, biasStart, biasStart + layout.size(l + 1), eta, 0f);
-        }
+        stepLayers(layout, weights, gradient, (float) learningRate, weightDecay);
     }
 
-    private void update(float[] w, float[] g, int from, int to, float eta, float decay) {
+    @Override
+    void update(float[] w, float[] g, int from, int to, float eta, float decay) {
         float[] s = squareAverage;
         if (momentum > 0) {
             float mu = momentum;

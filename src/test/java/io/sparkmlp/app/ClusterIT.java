@@ -490,7 +490,7 @@ class ClusterIT {
             commandLines.computeIfAbsent(pid, ClusterIT::commandLine);
             ProcessHandle.of(pid).ifPresent(worker -> worker.descendants().forEach(child -> {
                 String cmd = commandLine(child.pid());
-                if (isJava(cmd) && cmd.contains("CoarseGrainedExecutorBackend")) {
+                if (isJava(cmd) && cmd.contains("CoarseGrainedExecutorBackend") && !isUnexecutedFork(child, cmd)) {
                     commandLines.put(child.pid(), cmd);
                     executorPids.add(child.pid());
                     jvms.executors.add(child.pid());
@@ -505,7 +505,8 @@ class ClusterIT {
         submit.descendants().forEach(child -> {
             String cmd = commandLine(child.pid());
             // the driver, not Spark's launcher JVM nor the scripts that start it
-            if (isJava(cmd) && cmd.contains(" org.apache.spark.deploy.SparkSubmit ") && !cmd.contains("launcher.Main")) {
+            if (isJava(cmd) && cmd.contains(" org.apache.spark.deploy.SparkSubmit ") && !cmd.contains("launcher.Main")
+                    && !isUnexecutedFork(child, cmd)) {
                 commandLines.put(child.pid(), cmd);
                 driverPids.add(child.pid());
                 jvms.drivers.add(child.pid());
@@ -516,6 +517,15 @@ class ClusterIT {
         ours.addAll(driverPids);
         listeners.addAll(listeningSockets(ours));
         samples++;
+    }
+
+    /**
+     * A child that a JVM forked to run a command (Hadoop's shell calls, ProcessBuilder) carries its
+     * parent's command line until it execs: a sample taken in that window would count it as one more
+     * driver or executor JVM, one that never listens.
+     */
+    private static boolean isUnexecutedFork(ProcessHandle child, String commandLine) {
+        return child.parent().map(parent -> commandLine.equals(commandLine(parent.pid()))).orElse(false);
     }
 
     private static boolean isJava(String commandLine) {
@@ -599,17 +609,11 @@ class ClusterIT {
         return ModelFiles.load(model.toString(), new Configuration()).weights();
     }
 
-    private static final Pattern PROMISE = Pattern.compile("reaches >= (0\\.\\d+) test accuracy", Pattern.CASE_INSENSITIVE);
-
     /** The accuracy a preset's comment promises ("reaches >= 0.87 test accuracy"). */
     static double promisedAccuracy(Path preset) throws IOException {
-        for (String line : Files.readAllLines(preset)) {
-            Matcher m = PROMISE.matcher(line);
-            if (line.startsWith("#") && m.find()) {
-                return Double.parseDouble(m.group(1));
-            }
-        }
-        throw new AssertionError(preset + " promises no accuracy: its comment needs 'reaches >= X test accuracy'");
+        Double promised = TrainOptions.promisedAccuracy(preset);
+        assertNotNull(promised, preset + " promises no accuracy: its comment needs 'reaches >= X test accuracy'");
+        return promised;
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -57,6 +57,8 @@ class EvaluateTableTest {
         JsonNode written = new ObjectMapper().readTree(json.toFile());
         assertEquals(summary.get("test_confusion_matrix"), written.get("confusion_matrix"));
         assertEquals(testTable, written.get("data").asText());
+        assertEquals("parquet", written.get("format").asText());
+        assertEquals("parquet (label kind, features features)", written.get("source").asText());
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateApp.run(spark,
                 EvaluateOptions.parse(out.resolve("model").toString(), "--format", "parquet", "--test", testTable,

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with SIGTERM (the shutdown hook writes a last checkpoint). Either way a run resumed from the
  * folder ends with the weights and history of a run that was never stopped.
  */
-@Tag("spark")
+@Tag("faults")
 class KilledTrainingTest {
 
     @TempDir

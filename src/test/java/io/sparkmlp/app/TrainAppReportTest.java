@@ -225,6 +225,9 @@ class TrainAppReportTest {
         JsonNode written = JSON.readTree(out.resolve(EvaluateApp.DEFAULT_JSON).toFile());
         assertEquals(summary.get("test_confusion_matrix"), written.get("confusion_matrix"));
         assertEquals(evaluated.accuracy(), written.get("accuracy").asDouble());
+        assertEquals("idx", written.get("format").asText());
+        assertTrue(written.get("data").asText().endsWith("t10k-images-idx3-ubyte.gz")
+                || written.get("data").asText().endsWith("t10k-images-idx3-ubyte"), written.get("data").asText());
         assertEquals(3, written.get("classes").size());
         for (int k = 0; k < 3; k++) {
             JsonNode c = written.get("classes").get(k);

@@ -71,6 +71,35 @@ class BenchResultsTest {
         assertThrows(IllegalArgumentException.class, () -> BenchResults.write(dir, "Blas!", newer));
     }
 
+    @Test
+    void theScaleBlockShowsTheRunsSummaryAndTheScriptsTimes(@TempDir Path dir) throws Exception {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("train_rows", 7290000);
+        summary.put("validation_rows", 810000);
+        summary.put("test_rows", 10000);
+        summary.put("master", "local[2]");
+        summary.put("partitions", 8);
+        summary.put("blas", "bundled");
+        summary.put("epochs", 1);
+        summary.put("train_seconds", 141.44);
+        summary.put("samples_per_second", 51542.3);
+        summary.put("test_accuracy", 0.89821);
+        summary.put("hyper_parameters", Map.of("batch-size", 2048, "layers", List.of(784, 256, 128, 10)));
+        BenchResults.write(dir, "scale", ScaleResult.report(summary, -1, 212.5, 135, "/var/tmp/f"));
+        String updated = BenchResults.updateReadme("<!-- results:scale -->\n<!-- /results:scale -->\n", dir);
+        assertTrue(updated.contains("8,100,000 training rows (135 augmented copies"), updated);
+        assertTrue(updated.contains("| writing the augmented set (s) | written by an earlier run |"), updated);
+        assertTrue(updated.contains("| one epoch, steps only (s) | 141.4 |"), updated);
+        assertTrue(updated.contains("| samples/s in that epoch | 51,542 |"), updated);
+        assertTrue(updated.contains("| test accuracy after it (10,000 test images) | 0.8982 |"), updated);
+        assertTrue(updated.contains("writing (s) | 212.5 |"), updated);
+        assertTrue(updated.contains("one run (not a median)"), updated);
+        summary.remove("test_accuracy");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ScaleResult.report(summary, 30, 200, 135, "/var/tmp/f"));
+        assertTrue(e.getMessage().startsWith("the scale run's summary has no 'test_accuracy'"), e.getMessage());
+    }
+
     private static Map<String, Object> blas(double bundled, double system) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("sgemm_bundled", BlasBench.stats(new double[] {bundled, bundled, bundled}));
