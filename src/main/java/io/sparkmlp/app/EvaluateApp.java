@@ -76,7 +76,7 @@ public final class EvaluateApp {
         }
         DetailedEvaluation result;
         try (JobProgress evaluating = JobProgress.watch(spark.sparkContext(), null, "sparkmlp evaluate",
-                TrainApp.PROGRESS_EVERY_MILLIS, console::println)) {
+                JobProgress.EVERY_MILLIS, console::println)) {
             result = model.evaluateInDetail(test, labelCol, featuresCol, cluster, 0);
         }
         console.printf("sparkmlp: model %s (layers %s) on %s%n", options.model(), layout, data);

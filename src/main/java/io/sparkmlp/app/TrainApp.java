@@ -177,7 +177,7 @@ public final class TrainApp {
         console.println("sparkmlp: evaluating on the test rows");
         DetailedEvaluation detailed;
         try (JobProgress evaluating = JobProgress.watch(spark.sparkContext(), null, "sparkmlp evaluate",
-                PROGRESS_EVERY_MILLIS, console::println)) {
+                JobProgress.EVERY_MILLIS, console::println)) {
             detailed = result.model().evaluateInDetail(test, rows.labelCol(), rows.featuresCol(), options.cluster(),
                     TrainingReport.MISCLASSIFIED_SHOWN);
         }
@@ -199,8 +199,6 @@ public final class TrainApp {
 
     /** Seconds between progress lines within an epoch when the output is not a terminal. */
     static final double PROGRESS_EVERY_SECONDS = 30;
-    /** How often the test set's evaluation reports its tasks done, when it lasts that long. */
-    static final long PROGRESS_EVERY_MILLIS = 10_000;
 
     /** The per-epoch history's file in the output folder, rewritten at every epoch's end. */
     static final String HISTORY = "history.csv";

@@ -16,6 +16,9 @@ import org.apache.spark.SparkStatusTracker;
  */
 public final class JobProgress implements AutoCloseable {
 
+    /** How often packing and evaluation report their tasks done, when they last that long. */
+    public static final long EVERY_MILLIS = 10_000;
+
     private final Thread watcher;
 
     private JobProgress(Thread watcher) {

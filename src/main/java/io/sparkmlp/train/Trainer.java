@@ -53,8 +53,6 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     /** Test-only injected task failures, read once per fit; null when off. */
     private TaskFaults faults;
-    /** How often long packing reports how many of its tasks are done (the log, at INFO). */
-    static final long PROGRESS_MILLIS = 10_000;
     /** The job group a caller asked for; null: a fresh one per fit. */
     private String jobGroup;
     /** The running fit's jobs, for the loop's descriptions; null between fits. */
@@ -176,7 +174,7 @@ public final class Trainer {
         try (SparkJobs fitJobs = SparkJobs.enter(jsc.sc(), group, "sparkmlp fit " + layout)) {
             jobs = fitJobs;
             fitJobs.describe("sparkmlp pack");
-            try (JobProgress packing = JobProgress.watch(jsc.sc(), group, "sparkmlp pack", PROGRESS_MILLIS, LOG::info)) {
+            try (JobProgress packing = JobProgress.watch(jsc.sc(), group, "sparkmlp pack", JobProgress.EVERY_MILLIS, LOG::info)) {
                 trainData = PackedData.pack(train, labelCol, featuresCol, weightCol, layout.inputSize(),
                         layout.outputSize(), cluster.partitions());
                 if (validation != null) {
