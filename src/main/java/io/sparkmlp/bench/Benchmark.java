@@ -1,5 +1,6 @@
 package io.sparkmlp.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sparkmlp.app.TrainApp;
@@ -781,12 +782,21 @@ public final class Benchmark {
             return torch;
         }
         List<List<Map<String, Object>>> curves = new ArrayList<>();
+        List<String> blas = List.of();
         for (int run = 0; run < repeats; run++) {
             console.printf("bench: PyTorch %s run %d/%d%n", setting, run + 1, repeats);
-            curves.add(TorchBaseline.curve(TorchBaseline.run(python, Path.of(script), args, threads,
-                    out.resolve("torch-" + setting + "-" + (run + 1) + ".json"), console)));
+            JsonNode result = TorchBaseline.run(python, Path.of(script), args, threads,
+                    out.resolve("torch-" + setting + "-" + (run + 1) + ".json"), console);
+            curves.add(TorchBaseline.curve(result));
+            blas = TorchBaseline.blas(result);
+        }
+        String reference = TorchBaseline.referenceBlas(blas);
+        if (reference != null) {
+            console.println("bench: WARNING: PyTorch ran on the reference BLAS " + reference + ", about 10x slower than"
+                    + " OpenBLAS, so its times flatter sparkmlp; install an OpenBLAS (Debian: libopenblas0-pthread)");
         }
         torch.put("python", python);
+        torch.put("blas", blas);
         torch.put("script", script);
         torch.put("args", String.join(" ", args));
         torch.put("runs", repeats);

@@ -151,6 +151,31 @@ final class TorchBaseline {
         return new ObjectMapper().readTree(json.toFile());
     }
 
+    /** The BLAS libraries the script's process had mapped (its {@code summary.blas}); empty when it did not say. */
+    static List<String> blas(JsonNode result) {
+        List<String> libraries = new ArrayList<>();
+        JsonNode blas = result.path("summary").path("blas");
+        for (JsonNode library : blas) {
+            libraries.add(library.asText());
+        }
+        return libraries;
+    }
+
+    /**
+     * The first of {@code libraries} that is the reference BLAS (netlib's, as Debian installs it under
+     * a {@code blas/} folder, or one named {@code librefblas}), or null when none is.
+     */
+    static String referenceBlas(List<String> libraries) {
+        for (String library : libraries) {
+            String name = Path.of(library).getFileName().toString();
+            String folder = Path.of(library).getParent() == null ? "" : Path.of(library).getParent().getFileName().toString();
+            if (name.startsWith("librefblas") || (folder.equals("blas") && name.startsWith("libblas"))) {
+                return library;
+            }
+        }
+        return null;
+    }
+
     /** The script's per-epoch history as a curve: {@code epoch}, {@code train_s}, {@code elapsed_s}, {@code test_accuracy}. */
     static List<Map<String, Object>> curve(JsonNode result) {
         List<Map<String, Object>> curve = new ArrayList<>();

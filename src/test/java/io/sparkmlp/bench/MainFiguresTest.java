@@ -236,4 +236,18 @@ class MainFiguresTest {
         assertEquals(max, ((Number) s.get("max")).doubleValue(), 1e-9, s.toString());
         assertEquals(runs, ((Number) s.get("runs")).intValue(), s.toString());
     }
+
+    @Test
+    void aPyTorchRunOnTheReferenceBlasIsNamedSoItsSlowTimesAreNotTakenAsABaseline() throws Exception {
+        assertEquals("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0", TorchBaseline.referenceBlas(List.of(
+                "/usr/lib/x86_64-linux-gnu/libcblas.so.3", "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0")));
+        assertEquals("/opt/lib/librefblas.so", TorchBaseline.referenceBlas(List.of("/opt/lib/librefblas.so")));
+        assertNull(TorchBaseline.referenceBlas(List.of("/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3",
+                "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so")));
+        assertNull(TorchBaseline.referenceBlas(List.of()));
+        com.fasterxml.jackson.databind.JsonNode result = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"summary\": {\"blas\": [\"/a/blas/libblas.so.3\"]}, \"hist\": []}");
+        assertEquals(List.of("/a/blas/libblas.so.3"), TorchBaseline.blas(result));
+        assertEquals(List.of(), TorchBaseline.blas(new com.fasterxml.jackson.databind.ObjectMapper().readTree("{}")));
+    }
 }
