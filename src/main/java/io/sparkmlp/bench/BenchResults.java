@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -94,7 +95,10 @@ public final class BenchResults {
         }
         Map<String, Object> file = new LinkedHashMap<>();
         file.put("kind", kind);
-        file.put("date", LocalDate.now(ZoneOffset.UTC).toString());
+        Instant now = Instant.now();
+        file.put("date", LocalDate.ofInstant(now, ZoneOffset.UTC).toString());
+        // orders the files of one date, also across machines (the date is only the name's first part)
+        file.put("written", now.toString());
         Map<String, Object> machine = machine();
         file.put("machine", machine);
         file.putAll(report);
@@ -108,25 +112,55 @@ public final class BenchResults {
         return path;
     }
 
-    /** The latest file of {@code kind} in {@code dir} (names start with the date), or null when there is none. */
-    @SuppressWarnings("unchecked")
+    /**
+     * The latest file of {@code kind} in {@code dir}, or null when there is none: the latest date,
+     * then, on one date (say two machines'), the latest {@code written} time (a file without one
+     * counts as written first that day), then the name.
+     */
     static Map<String, Object> latest(Path dir, String kind) {
+        List<Map<String, Object>> latest = latestByMachine(dir, kind);
+        return latest.isEmpty() ? null : latest.get(0);
+    }
+
+    /** The latest file of {@code kind} of every machine in {@code dir}, the latest first, ordered as {@link #latest}. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> latestByMachine(Path dir, String kind) {
         if (!Files.isDirectory(dir)) {
-            return null;
+            return List.of();
         }
+        Map<String, Map<String, Object>> byMachine = new LinkedHashMap<>();
+        Map<String, String> orders = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(dir)) {
-            Path latest = files.filter(p -> p.getFileName().toString().endsWith("-" + kind + ".json"))
-                    .max((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString())).orElse(null);
-            if (latest == null) {
-                return null;
+            for (Path path : files.filter(p -> p.getFileName().toString().endsWith("-" + kind + ".json"))
+                    .sorted().toList()) {
+                Map<String, Object> map = JSON.readValue(path.toFile(), Map.class);
+                String name = path.getFileName().toString();
+                String order = String.valueOf(map.getOrDefault("date", name.substring(0, Math.min(10, name.length()))))
+                        + " " + map.getOrDefault("written", "") + " " + name;
+                String machine = map.get("machine") instanceof Map<?, ?> m ? machineId((Map<String, Object>) m) : name;
+                if (!orders.containsKey(machine) || order.compareTo(orders.get(machine)) > 0) {
+                    map.put("file", dir.resolve(path.getFileName()).toString());
+                    byMachine.put(machine, map);
+                    orders.put(machine, order);
+                }
             }
-            Map<String, Object> map = JSON.readValue(latest.toFile(), Map.class);
-            map.put("file", dir.resolve(latest.getFileName()).toString());
-            return map;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the results in " + dir, e);
         }
+        List<String> machines = new ArrayList<>(byMachine.keySet());
+        machines.sort((x, y) -> orders.get(y).compareTo(orders.get(x)));
+        List<Map<String, Object>> latest = new ArrayList<>();
+        for (String machine : machines) {
+            latest.add(byMachine.get(machine));
+        }
+        return latest;
     }
+
+    /**
+     * Kinds whose block shows the latest file of every machine, not only the latest one: what the
+     * BLAS gains depends on whether the system's OpenBLAS knows the CPU.
+     */
+    static final List<String> PER_MACHINE = List.of("blas");
 
     /** The README with every result block rendered from the latest file of its kind in {@code dir}. */
     static String updateReadme(String readme, Path dir) {
@@ -134,9 +168,15 @@ public final class BenchResults {
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String kind = m.group(2);
-            Map<String, Object> latest = latest(dir, kind);
-            String body = latest == null ? "No results of kind `" + kind + "` are committed in `" + dir + "` yet.\n"
-                    : render(kind, latest);
+            List<Map<String, Object>> latest = PER_MACHINE.contains(kind) ? latestByMachine(dir, kind)
+                    : latestByMachine(dir, kind).stream().limit(1).toList();
+            StringBuilder body = new StringBuilder();
+            if (latest.isEmpty()) {
+                body.append("No results of kind `").append(kind).append("` are committed in `").append(dir).append("` yet.\n");
+            }
+            for (int i = 0; i < latest.size(); i++) {
+                body.append(i == 0 ? "" : "\n").append(render(kind, latest.get(i)));
+            }
             m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + body + m.group(4)));
         }
         m.appendTail(out);
@@ -267,6 +307,9 @@ public final class BenchResults {
         if (stats == null) {
             return "not reached";
         }
+        if (stats instanceof Number single) { // a file written before its figure had a spread: one run
+            return String.format(Locale.ROOT, format, single.doubleValue()) + " (1 run)";
+        }
         Map<String, Object> s = (Map<String, Object>) stats;
         String median = String.format(Locale.ROOT, format, ((Number) s.get("median")).doubleValue());
         String range = ((Number) s.get("runs")).intValue() == 1 ? "1 run" : String.format(Locale.ROOT, format + "–" + format,
@@ -303,15 +346,18 @@ public final class BenchResults {
     @SuppressWarnings("unchecked")
     private static void renderStep(StringBuilder md, Map<String, Object> r) {
         md.append(String.format(Locale.ROOT, "Master `%s`, %s partitions, batch %s; step overhead (step − slowest task's"
-                + " compute) over the empty job's latency, each step beside its own empty job.%n%n", r.get("master"),
-                r.get("partitions"), r.get("batch_size")));
+                + " compute) over the empty job's latency, each step beside its own empty job%s.%n%n", r.get("master"),
+                r.get("partitions"), r.get("batch_size"), r.containsKey("auto")
+                        ? "; the transports taken in turn, run by run; `auto` takes " + r.get("auto") + " here" : ""));
         md.append("| weights by | overhead / empty job, median | min | max | runs | step ms | empty job ms | target |\n"
                 + "|---|---|---|---|---|---|---|---|\n");
+        List<String> shown = new ArrayList<>();
         for (String transport : List.of("in-process", "task", "broadcast")) {
             Map<String, Object> t = (Map<String, Object>) r.get(transport);
             if (t == null) {
                 continue;
             }
+            shown.add(transport);
             List<Map<String, Object>> profiles = (List<Map<String, Object>>) t.get("profiles");
             List<Double> steps = new ArrayList<>();
             List<Double> empty = new ArrayList<>();
@@ -321,9 +367,49 @@ public final class BenchResults {
             }
             double median = ((Number) t.get("median")).doubleValue();
             double target = ((Number) r.get("target")).doubleValue();
-            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2f | <= %.1f %s |%n", transport,
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2f | <= %.1f %s |%n",
+                    transport + (transport.equals(r.get("auto")) ? " (auto)" : ""),
                     median, ((Number) t.get("min")).doubleValue(), ((Number) t.get("max")).doubleValue(), t.get("runs"),
                     middle(steps), middle(empty), target, median <= target ? "met" : "**not met**"));
+        }
+        renderTaskTimes(md, r, shown);
+    }
+
+    /** Spark's own task metrics of the profiled jobs: the mean per task over the runs, step beside empty job. */
+    @SuppressWarnings("unchecked")
+    private static void renderTaskTimes(StringBuilder md, Map<String, Object> r, List<String> transports) {
+        List<String> figures = List.of("deserialize_ms", "run_ms", "result_serialization_ms", "transit_ms");
+        StringBuilder rows = new StringBuilder();
+        for (String transport : transports) {
+            for (String kind : List.of("step", "empty_job")) {
+                double[] means = new double[figures.size()];
+                double resultBytes = 0;
+                int runs = 0;
+                for (Map<String, Object> p : (List<Map<String, Object>>) ((Map<String, Object>) r.get(transport)).get("profiles")) {
+                    Map<String, Object> tasks = (Map<String, Object>) p.get("tasks");
+                    Map<String, Object> k = tasks == null ? null : (Map<String, Object>) tasks.get(kind);
+                    if (k == null) {
+                        continue;
+                    }
+                    for (int f = 0; f < figures.size(); f++) {
+                        means[f] += ((Number) ((Map<String, Object>) k.get(figures.get(f))).get("mean")).doubleValue();
+                    }
+                    resultBytes += ((Number) ((Map<String, Object>) k.get("result_bytes")).get("mean")).doubleValue();
+                    runs++;
+                }
+                if (runs == 0) {
+                    continue;
+                }
+                rows.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %,.0f |%n", transport,
+                        kind.replace('_', ' '), means[0] / runs, means[1] / runs, means[2] / runs, means[3] / runs,
+                        resultBytes / runs));
+            }
+        }
+        if (rows.length() > 0) {
+            md.append("\nWhere a task's time goes, by Spark's own task metrics (mean per task, ms; transit: from launch"
+                    + " on the driver to the result read there, less the executor's three parts):\n\n"
+                    + "| weights by | job | deserialise | run | serialise result | transit | result bytes |\n"
+                    + "|---|---|---|---|---|---|---|\n").append(rows);
         }
     }
 
@@ -358,7 +444,11 @@ public final class BenchResults {
         }
         Map<String, Object> torch = (Map<String, Object>) a.get("pytorch");
         if (torch != null && torch.get("args") != null) {
-            md.append("\nPyTorch ran `").append(torch.get("script")).append(' ').append(torch.get("args")).append("`.\n");
+            // the script as the repository names it, wherever the checkout that ran it was
+            String script = String.valueOf(torch.get("script")).replaceFirst("^.*/(bench/torch/[^/]+)$", "$1");
+            md.append("\nPyTorch ran `").append(script).append(' ').append(torch.get("args")).append("`")
+                    .append(torch.get("blas") instanceof List<?> blas && !blas.isEmpty() ? ", its products on " + blas : "")
+                    .append(".\n");
         }
     }
 
@@ -401,21 +491,22 @@ public final class BenchResults {
     private static void renderScale(StringBuilder md, Map<String, Object> r) {
         Map<String, Object> s = (Map<String, Object>) r.get("scale");
         Object write = s.get("write_seconds");
+        int runs = ((Number) s.get("runs")).intValue();
         md.append(String.format(Locale.ROOT, "%,d training rows (%s augmented copies of Fashion-MNIST's, in `%s`), %s,"
-                        + " %s partitions, batch %s, layers %s, driver heap %s; one run (not a median).%n%n",
+                        + " %s partitions, batch %s, layers %s, driver heap %s; %s.%n%n",
                 ((Number) s.get("train_rows")).longValue() + ((Number) s.get("validation_rows")).longValue(),
                 s.get("copies"), s.get("data"), s.get("master"), s.get("partitions"), s.get("batch_size"), s.get("layers"),
-                s.get("driver_memory")));
+                s.get("driver_memory"), runs == 1 ? "one run (not a median)"
+                        : runs + " runs on the same written set, each figure their median (min–max)"));
         md.append("| measurement | value |\n|---|---|\n");
-        md.append(String.format(Locale.ROOT, "| writing the augmented set (s) | %s |%n",
+        md.append(String.format(Locale.ROOT, "| writing the augmented set, once (s) | %s |%n",
                 write instanceof Number ? number(write, "%.1f") : "written by an earlier run"));
-        md.append(String.format(Locale.ROOT, "| one epoch, steps only (s) | %s |%n", number(s.get("train_seconds"), "%.1f")));
-        md.append(String.format(Locale.ROOT, "| samples/s in that epoch | %,.0f |%n",
-                ((Number) s.get("samples_per_second")).doubleValue()));
-        md.append(String.format(Locale.ROOT, "| test accuracy after it (%,d test images) | %.4f |%n",
-                ((Number) s.get("test_rows")).longValue(), ((Number) s.get("test_accuracy")).doubleValue()));
+        md.append(String.format(Locale.ROOT, "| one epoch, steps only (s) | %s |%n", spread(s.get("train_seconds"), "%.1f")));
+        md.append(String.format(Locale.ROOT, "| samples/s in that epoch | %s |%n", spread(s.get("samples_per_second"), "%,.0f")));
+        md.append(String.format(Locale.ROOT, "| test accuracy after it (%,d test images) | %s |%n",
+                ((Number) s.get("test_rows")).longValue(), spread(s.get("test_accuracy"), "%.4f")));
         md.append(String.format(Locale.ROOT, "| the training command, start to finish: reading, packing, standardising,"
-                + " the epoch, evaluating, writing (s) | %s |%n", number(s.get("run_seconds"), "%.1f")));
+                + " the epoch, evaluating, writing (s) | %s |%n", spread(s.get("run_seconds"), "%.1f")));
     }
 
     @SuppressWarnings("unchecked")

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -23,7 +24,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The step's cost against an empty Spark job on whatever master it is submitted to: {@link StepProfiler}
  * over {@code --steps} steps of the preset (after {@code --warmup}), repeated {@code --repeats} times,
- * the median ratio with its min and max, for every weight transport the master offers. The
+ * the median ratio with its min and max, for every weight transport the master offers, taken in turn
+ * run by run, with Spark's own task metrics of the same jobs. The
  * issue's targets: at most 1.3x the empty job under a local master, 1.5x on a standalone cluster.
  * Writes {@code OUT/step.json} and {@code bench/results/<date>-<machine>-step-local.json} (or {@code -step-standalone}).
  *
@@ -81,26 +83,41 @@ public final class StepBench {
         report.put("partitions", partitions);
         report.put("batch_size", params.batchSize());
         report.put("target", local ? 1.3 : 1.5);
-        // under a local master both transports exist; on a cluster only the ones that cross JVMs
-        for (String transport : local ? List.of("in-process", "task", "broadcast") : List.of("task", "broadcast")) {
-            spark.sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY, transport);
-            List<Map<String, Object>> runs = new ArrayList<>();
-            double[] ratios = new double[repeats];
-            for (int r = 0; r < repeats; r++) {
+        report.put("auto", StepProfiler.autoTransport(JavaSparkContext.fromSparkContext(spark.sparkContext())));
+        // under a local master every transport exists; on a cluster only the ones that cross JVMs
+        List<String> transports = local ? List.of("in-process", "task", "broadcast")
+                : List.of("task", "broadcast");
+        Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
+        Map<String, double[]> ratios = new LinkedHashMap<>();
+        for (String transport : transports) {
+            runs.put(transport, new ArrayList<>());
+            ratios.put(transport, new double[repeats]);
+        }
+        // round-robin, not one transport after the other: the executors' JIT and caches warm up over the
+        // first minutes, which would otherwise favour whichever transport runs last
+        for (int r = 0; r < repeats; r++) {
+            for (String transport : transports) {
+                spark.sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY, transport);
                 StepProfiler.Profile p = StepProfiler.profile(train, "label", "features", params, options.cluster(),
                         warmup, steps);
-                runs.add(p.toMap());
-                ratios[r] = p.overheadRatio();
+                runs.get(transport).add(p.toMap());
+                ratios.get(transport)[r] = p.overheadRatio();
                 System.out.printf(Locale.ROOT, "step bench: %s, run %d: step %.2f ms (compute %.2f, weights %.2f), empty"
                                 + " job %.2f ms, overhead / empty job %.2f%n", p.transport(), r + 1, p.step().medianMs(),
                         p.compute().medianMs(), p.broadcast().medianMs(), p.emptyJob().medianMs(), p.overheadRatio());
+                System.out.println("step bench:   tasks, by Spark's metrics: " + p.tasks());
             }
-            Map<String, Object> entry = new LinkedHashMap<>(BlasBench.stats(ratios));
-            entry.put("profiles", runs);
+        }
+        for (String transport : transports) {
+            Map<String, Object> entry = new LinkedHashMap<>(BlasBench.stats(ratios.get(transport)));
+            double[] stepMs = runs.get(transport).stream()
+                    .mapToDouble(m -> (Double) ((Map<?, ?>) m.get("step")).get("median_ms")).toArray();
+            entry.put("step_ms", BlasBench.stats(stepMs));
+            entry.put("profiles", runs.get(transport));
             report.put(transport, entry);
-            System.out.printf(Locale.ROOT, "step bench: %s: overhead / empty job median %.2f (min %.2f, max %.2f) over %d"
-                            + " runs of %d steps%n", transport, entry.get("median"), entry.get("min"), entry.get("max"),
-                    repeats, steps);
+            System.out.printf(Locale.ROOT, "step bench: %s: overhead / empty job median %.2f (min %.2f, max %.2f), step"
+                            + " %.2f ms, over %d runs of %d steps%n", transport, entry.get("median"), entry.get("min"),
+                    entry.get("max"), ((Map<?, ?>) entry.get("step_ms")).get("median"), repeats, steps);
         }
         spark.sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY, null);
         train.unpersist();

@@ -16,13 +16,14 @@ import org.apache.spark.broadcast.Broadcast;
  *       reference to the driver's array itself. A broadcast's tasks there read the driver's very array
  *       anyway, so a broadcast only adds work: serialising the weights into pieces nobody reads,
  *       registering and destroying them (about 2.5 ms of a step here);</li>
- *   <li>{@code task}: the weights travel inside the step's task, which Spark already ships to every
- *       executor once per job (the stage's task binary, itself a broadcast): no second broadcast, so
- *       no second round of block look-ups and fetches from the driver per executor and step;</li>
- *   <li>{@code broadcast}: a Spark broadcast of its own, destroyed after the step.</li>
+ *   <li>{@code task}: the weights travel inside the step's task binary, which Spark already ships
+ *       to every executor once per job (itself a broadcast): no second broadcast, but the weights go
+ *       through Java serialisation with the task and the executors deserialise them with it;</li>
+ *   <li>{@code broadcast}: a Spark broadcast of its own (Kryo, uncompressed), destroyed after the step.</li>
  * </ul>
- * {@code auto} (the default) takes {@code in-process} under a local master and {@code task} on a
- * cluster. All share one contract: the driver leaves the array alone until the step's job has
+ * {@code auto} (the default) takes {@code in-process} under a local master and {@code broadcast} on
+ * a cluster: on the loopback cluster, the transports taken in turn, a step with its own broadcast
+ * took 17.4 ms (median of 3 runs) against 30.8 ms with the weights in the task binary. All share one contract: the driver leaves the array alone until the step's job has
  * finished, and closes the handle after.
  */
 abstract class SharedWeights implements Serializable, AutoCloseable {
@@ -63,7 +64,7 @@ abstract class SharedWeights implements Serializable, AutoCloseable {
         }
         boolean local = jsc.sc().isLocal();
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "auto" -> local ? Transport.IN_PROCESS : Transport.TASK;
+            case "auto" -> local ? Transport.IN_PROCESS : Transport.BROADCAST;
             case "in-process" -> {
                 if (!local) {
                     throw new IllegalArgumentException(TRANSPORT_KEY + "=in-process needs a local master, the tasks"

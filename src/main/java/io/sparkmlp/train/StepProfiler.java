@@ -34,12 +34,25 @@ import scala.runtime.BoxedUnit;
  * <li>scheduling: the rest of the step's wall time: submitting the job, shipping and deserialising
  * the task closures, launching the tasks and bringing their results back.</li>
  * </ul>
- * The overhead is the step's wall time minus the slowest task's compute.
+ * The overhead is the step's wall time minus the slowest task's compute. Beside that split, Spark's
+ * own per-task metrics of the same jobs ({@link TaskTimes}: the executors' deserialisation, run and
+ * result serialisation, and the transit of launch and result) show where "scheduling" goes.
  */
 public final class StepProfiler {
 
     /** The setting that chooses how the weights reach the tasks: auto, in-process, task or broadcast. */
     public static final String TRANSPORT_KEY = SharedWeights.TRANSPORT_KEY;
+
+    /** What {@code auto} takes on this context. */
+    public static String autoTransport(JavaSparkContext jsc) {
+        String previous = jsc.getLocalProperty(TRANSPORT_KEY);
+        try {
+            jsc.setLocalProperty(TRANSPORT_KEY, "auto");
+            return SharedWeights.transport(jsc).id();
+        } finally {
+            jsc.setLocalProperty(TRANSPORT_KEY, previous);
+        }
+    }
 
     private static final ClassTag<BoxedUnit> UNIT_TAG = ClassTag$.MODULE$.apply(BoxedUnit.class);
 
@@ -87,7 +100,8 @@ public final class StepProfiler {
 
     /** What {@link #profile} measured; every figure over the same {@code steps} alternating rounds. */
     public record Profile(String transport, int steps, int partitions, int batchSize, Stats emptyJob, Stats step, Stats broadcast,
-                          Stats compute, Stats aggregation, Stats update, Stats scheduling, Stats overhead) {
+                          Stats compute, Stats aggregation, Stats update, Stats scheduling, Stats overhead,
+                          Map<String, Object> tasks) {
 
         /** Median step overhead over median empty-job latency. */
         public double overheadRatio() {
@@ -109,6 +123,7 @@ public final class StepProfiler {
             map.put("scheduling", scheduling.toMap());
             map.put("overhead", overhead.toMap());
             map.put("overhead_over_empty_job", overheadRatio());
+            map.put("tasks", tasks);
             return map;
         }
     }
@@ -163,44 +178,58 @@ public final class StepProfiler {
         long[] overhead = new long[steps];
         double rate = params.scaledLearningRate();
         SharedWeights.Transport transport = SharedWeights.transport(jsc);
-        for (int round = -warmup; round < steps; round++) {
-            long emptyStart = System.nanoTime();
-            empty.sparkContext().runJob(empty, new NoTask(), ignore, UNIT_TAG);
-            long emptyNanos = System.nanoTime() - emptyStart;
+        String previousKind = jsc.getLocalProperty(TaskTimes.KIND_KEY);
+        TaskTimes tasks = TaskTimes.listen(jsc.sc());
+        try {
+            for (int round = -warmup; round < steps; round++) {
+                jsc.setLocalProperty(TaskTimes.KIND_KEY, round < 0 ? null : "empty_job");
+                long emptyStart = System.nanoTime();
+                empty.sparkContext().runJob(empty, new NoTask(), ignore, UNIT_TAG);
+                long emptyNanos = System.nanoTime() - emptyStart;
+                jsc.setLocalProperty(TaskTimes.KIND_KEY, round < 0 ? null : "step");
 
-            int globalStep = round + warmup;
-            int epoch = globalStep / stepsPerEpoch;
-            int step = globalStep % stepsPerEpoch;
-            mergeNanos.reset();
-            long t0 = System.nanoTime();
-            SharedWeights shared = SharedWeights.share(weights, transport, jsc);
-            long t1 = System.nanoTime();
-            long t2;
-            GradientSum total;
-            try {
-                total = PartitionSums.sum(data, trainer.stepTask(shared, data, network, scaling, epoch, step),
-                        cluster.aggregationDepth(), mergeNanos);
-            } finally {
-                t2 = System.nanoTime();
-                shared.close();
+                int globalStep = round + warmup;
+                int epoch = globalStep / stepsPerEpoch;
+                int step = globalStep % stepsPerEpoch;
+                mergeNanos.reset();
+                long t0 = System.nanoTime();
+                SharedWeights shared = SharedWeights.share(weights, transport, jsc);
+                long t1 = System.nanoTime();
+                long t2;
+                GradientSum total;
+                try {
+                    total = PartitionSums.sum(data, trainer.stepTask(shared, data, network, scaling, epoch, step),
+                            cluster.aggregationDepth(), mergeNanos);
+                } finally {
+                    t2 = System.nanoTime();
+                    shared.close();
+                }
+                long t3 = System.nanoTime();
+                Trainer.update(optimizer, elasticNet, clipping, weights, total, rate);
+                long t4 = System.nanoTime();
+                if (round < 0) {
+                    continue;
+                }
+                emptyJob[round] = emptyNanos;
+                wall[round] = t4 - t0;
+                broadcast[round] = (t1 - t0) + (t3 - t2) + total.maxFetchNanos();
+                compute[round] = total.maxComputeNanos();
+                aggregation[round] = mergeNanos.sum();
+                update[round] = t4 - t3;
+                scheduling[round] = wall[round] - broadcast[round] - compute[round] - aggregation[round] - update[round];
+                overhead[round] = wall[round] - compute[round];
             }
-            long t3 = System.nanoTime();
-            Trainer.update(optimizer, elasticNet, clipping, weights, total, rate);
-            long t4 = System.nanoTime();
-            if (round < 0) {
-                continue;
-            }
-            emptyJob[round] = emptyNanos;
-            wall[round] = t4 - t0;
-            broadcast[round] = (t1 - t0) + (t3 - t2) + total.maxFetchNanos();
-            compute[round] = total.maxComputeNanos();
-            aggregation[round] = mergeNanos.sum();
-            update[round] = t4 - t3;
-            scheduling[round] = wall[round] - broadcast[round] - compute[round] - aggregation[round] - update[round];
-            overhead[round] = wall[round] - compute[round];
+            tasks.await("empty_job", steps * data.numPartitions(), 5_000);
+            tasks.await("step", steps * data.numPartitions(), 5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the profiled tasks' metrics", e);
+        } finally {
+            tasks.close();
+            jsc.setLocalProperty(TaskTimes.KIND_KEY, previousKind);
         }
         return new Profile(transport.id(), steps, data.numPartitions(), params.batchSize(), Stats.of(emptyJob), Stats.of(wall),
                 Stats.of(broadcast), Stats.of(compute), Stats.of(aggregation), Stats.of(update), Stats.of(scheduling),
-                Stats.of(overhead));
+                Stats.of(overhead), tasks.toMap());
     }
 }

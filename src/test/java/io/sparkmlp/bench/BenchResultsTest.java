@@ -53,6 +53,45 @@ class BenchResultsTest {
     }
 
     @Test
+    void onOneDateTheLaterWrittenFileWinsWhicheverMachinesNameSortsLast(@TempDir Path dir) throws Exception {
+        Path first = BenchResults.write(dir, "blas", blas(100, 40));
+        // the same day on a machine whose name sorts after this one's
+        Path renamed = dir.resolve(first.getFileName().toString().replaceFirst("^(\\d{4}-\\d{2}-\\d{2})-", "$1-zz-"));
+        Files.move(first, renamed);
+        Thread.sleep(5);
+        Path second = BenchResults.write(dir, "blas", blas(150, 30));
+        assertEquals(second.toString(), BenchResults.latest(dir, "blas").get("file"));
+        // a file from before files recorded when they were written counts as written first that day
+        Map<String, Object> old = new com.fasterxml.jackson.databind.ObjectMapper().readValue(second.toFile(), Map.class);
+        old.remove("written");
+        Files.delete(second);
+        Files.writeString(dir.resolve(second.getFileName()), new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValueAsString(old));
+        assertEquals(renamed.toString(), BenchResults.latest(dir, "blas").get("file"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theBlasBlockShowsTheLatestFileOfEveryMachineTheNewestFirst(@TempDir Path dir) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path first = BenchResults.write(dir, "blas", blas(100, 12.5));
+        Map<String, Object> other = json.readValue(first.toFile(), Map.class);
+        ((Map<String, Object>) other.get("machine")).put("cpu_model", "999");
+        Files.delete(first);
+        Files.writeString(dir.resolve(first.getFileName().toString().replaceFirst("^(\\d{4}-\\d{2}-\\d{2})-", "$1-zz-")),
+                json.writeValueAsString(other));
+        Thread.sleep(5);
+        BenchResults.write(dir, "blas", blas(150, 150));
+        String updated = BenchResults.updateReadme("<!-- results:blas -->\n<!-- /results:blas -->\n", dir);
+        int newer = updated.indexOf("| sgemm ratio | 1.00 |");
+        int older = updated.indexOf("| sgemm ratio | 8.00 |");
+        assertTrue(newer >= 0 && older > newer, "both machines, the newer first: " + updated);
+        assertTrue(updated.contains("model 999"), updated);
+        // any other kind shows only the latest file
+        assertEquals(150.0, ((Map<String, Object>) BenchResults.latest(dir, "blas").get("sgemm_bundled")).get("median"));
+    }
+
+    @Test
     void theLatestFileOfAKindFillsItsBlockAndAKindWithoutFilesSaysSo(@TempDir Path dir) throws Exception {
         Map<String, Object> older = blas(100, 40);
         Map<String, Object> newer = blas(150, 30);
@@ -71,8 +110,7 @@ class BenchResultsTest {
         assertThrows(IllegalArgumentException.class, () -> BenchResults.write(dir, "Blas!", newer));
     }
 
-    @Test
-    void theScaleBlockShowsTheRunsSummaryAndTheScriptsTimes(@TempDir Path dir) throws Exception {
+    private static Map<String, Object> scaleSummary(double trainSeconds, double samplesPerSecond, double accuracy) {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("train_rows", 7290000);
         summary.put("validation_rows", 810000);
@@ -81,23 +119,54 @@ class BenchResultsTest {
         summary.put("partitions", 8);
         summary.put("blas", "bundled");
         summary.put("epochs", 1);
-        summary.put("train_seconds", 141.44);
-        summary.put("samples_per_second", 51542.3);
-        summary.put("test_accuracy", 0.89821);
+        summary.put("train_seconds", trainSeconds);
+        summary.put("samples_per_second", samplesPerSecond);
+        summary.put("test_accuracy", accuracy);
         summary.put("hyper_parameters", Map.of("batch-size", 2048, "layers", List.of(784, 256, 128, 10)));
-        BenchResults.write(dir, "scale", ScaleResult.report(summary, -1, 212.5, 135, "/var/tmp/f"));
+        return summary;
+    }
+
+    @Test
+    void theScaleBlockShowsTheMedianAndRangeOfEachFigureOverTheRuns(@TempDir Path dir) throws Exception {
+        List<ScaleResult.Run> runs = List.of(
+                new ScaleResult.Run(scaleSummary(150.0, 54000.4, 0.8990), 230.0),
+                new ScaleResult.Run(scaleSummary(141.44, 57270.2, 0.89821), 212.5),
+                new ScaleResult.Run(scaleSummary(139.0, 58273.4, 0.8994), 220.1));
+        BenchResults.write(dir, "scale", ScaleResult.report(runs, 49.23, 135, "/var/tmp/f"));
         String updated = BenchResults.updateReadme("<!-- results:scale -->\n<!-- /results:scale -->\n", dir);
         assertTrue(updated.contains("8,100,000 training rows (135 augmented copies"), updated);
-        assertTrue(updated.contains("| writing the augmented set (s) | written by an earlier run |"), updated);
-        assertTrue(updated.contains("| one epoch, steps only (s) | 141.4 |"), updated);
-        assertTrue(updated.contains("| samples/s in that epoch | 51,542 |"), updated);
-        assertTrue(updated.contains("| test accuracy after it (10,000 test images) | 0.8982 |"), updated);
-        assertTrue(updated.contains("writing (s) | 212.5 |"), updated);
+        assertTrue(updated.contains("3 runs on the same written set, each figure their median (min–max)"), updated);
+        assertTrue(updated.contains("| writing the augmented set, once (s) | 49.2 |"), updated);
+        assertTrue(updated.contains("| one epoch, steps only (s) | 141.4 (139.0–150.0) |"), updated);
+        assertTrue(updated.contains("| samples/s in that epoch | 57,270 (54,000–58,273) |"), updated);
+        assertTrue(updated.contains("| test accuracy after it (10,000 test images) | 0.8990 (0.8982–0.8994) |"), updated);
+        assertTrue(updated.contains("writing (s) | 220.1 (212.5–230.0) |"), updated);
+    }
+
+    @Test
+    void oneScaleRunIsLabelledAsOneRunAndAnEarlierWrittenSetSaysSo(@TempDir Path dir) throws Exception {
+        BenchResults.write(dir, "scale", ScaleResult.report(
+                List.of(new ScaleResult.Run(scaleSummary(141.44, 51542.3, 0.89821), 212.5)), -1, 135, "/var/tmp/f"));
+        String updated = BenchResults.updateReadme("<!-- results:scale -->\n<!-- /results:scale -->\n", dir);
         assertTrue(updated.contains("one run (not a median)"), updated);
-        summary.remove("test_accuracy");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ScaleResult.report(summary, 30, 200, 135, "/var/tmp/f"));
-        assertTrue(e.getMessage().startsWith("the scale run's summary has no 'test_accuracy'"), e.getMessage());
+        assertTrue(updated.contains("| writing the augmented set, once (s) | written by an earlier run |"), updated);
+        assertTrue(updated.contains("| one epoch, steps only (s) | 141.4 (1 run) |"), updated);
+    }
+
+    @Test
+    void scaleRunsWithAMissingFigureOrDifferentSettingsAreRefusedNamingIt() {
+        Map<String, Object> noAccuracy = scaleSummary(141.44, 51542.3, 0.89821);
+        noAccuracy.remove("test_accuracy");
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> ScaleResult.report(
+                List.of(new ScaleResult.Run(scaleSummary(140, 58000, 0.899), 200),
+                        new ScaleResult.Run(noAccuracy, 200)), 30, 135, "/var/tmp/f"));
+        assertTrue(missing.getMessage().startsWith("scale run 2's summary has no 'test_accuracy'"), missing.getMessage());
+        Map<String, Object> otherMaster = scaleSummary(140, 58000, 0.899);
+        otherMaster.put("master", "local[4]");
+        IllegalArgumentException differ = assertThrows(IllegalArgumentException.class, () -> ScaleResult.report(
+                List.of(new ScaleResult.Run(scaleSummary(140, 58000, 0.899), 200),
+                        new ScaleResult.Run(otherMaster, 200)), 30, 135, "/var/tmp/f"));
+        assertEquals("the scale runs differ in 'master': run 1 has local[2], run 2 has local[4]", differ.getMessage());
     }
 
     private static Map<String, Object> blas(double bundled, double system) {

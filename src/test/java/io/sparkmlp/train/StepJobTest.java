@@ -14,6 +14,7 @@ import io.sparkmlp.nn.Activation;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Network;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -139,6 +140,7 @@ class StepJobTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void theStepProfileMeasuresEveryPartOfEachStepUnderEveryTransport() {
         Dataset<Row> frame = TestData.frame(spark, TestData.blobs(256, 6, 3, 1.0, 6), 2);
         for (String transport : new String[] {"in-process", "task", "broadcast"}) {
@@ -158,6 +160,11 @@ class StepJobTest {
             assertTrue(profile.scheduling().medianMs() >= 0, "scheduling " + profile.scheduling());
             assertEquals(profile.overhead().medianMs() / profile.emptyJob().medianMs(), profile.overheadRatio(), 1e-12);
             assertEquals(profile.transport(), profile.toMap().get("weights_transport"));
+            // Spark's own task metrics of the same jobs: the tasks of every measured step and empty job (12
+            // rounds of 2 partitions), and none of the 2 warm-up rounds'
+            Map<String, Map<String, Object>> tasks = (Map<String, Map<String, Object>>) (Map<?, ?>) profile.tasks();
+            assertEquals(24, tasks.get("step").get("tasks"), tasks.toString());
+            assertEquals(24, tasks.get("empty_job").get("tasks"), tasks.toString());
         }
     }
 
@@ -186,7 +193,17 @@ class StepJobTest {
                 assertTrue(after.get(i).medianMs() < before.get(i).medianMs() + delayMs / 2.0,
                         "the delay leaked out of compute (part " + i + "): " + seen);
             }
+            // Spark's own measure of the tasks' run, taken on the executor, sees the delay in the steps' tasks
+            // and not in the empty jobs'
+            assertTrue(taskMean(slow, "step", "run_ms") >= delayMs, seen);
+            assertTrue(taskMean(plain, "step", "run_ms") < delayMs / 2.0, seen);
+            assertTrue(taskMean(slow, "empty_job", "run_ms") < delayMs / 2.0, seen);
         }
+    }
+
+    private static double taskMean(StepProfiler.Profile profile, String kind, String figure) {
+        Map<?, ?> tasks = (Map<?, ?>) profile.tasks().get(kind);
+        return ((Number) ((Map<?, ?>) tasks.get(figure)).get("mean")).doubleValue();
     }
 
     private StepProfiler.Profile profileWith(Dataset<Row> frame, String transport, long delayMs) {
