@@ -174,10 +174,11 @@ for ep in range(1, a.epochs + 1):
             t0 = time.perf_counter()
 ep_ts = [h["epoch_train_s"] for h in hist if "epoch_train_s" in h]
 def loaded_blas():
-    """The BLAS libraries this process has mapped (Linux): which one torch's products ran on."""
+    """The BLAS libraries this process has mapped (Linux): torch's, and numpy's if it has its own."""
     try:
         with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+            fields = (line.split() for line in maps)
+            paths = {f[5] for f in fields if len(f) >= 6 and "blas" in os.path.basename(f[5]).lower()}
         return sorted(os.path.realpath(p) for p in paths)
     except OSError:
         return []

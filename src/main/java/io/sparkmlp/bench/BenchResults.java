@@ -136,7 +136,7 @@ public final class BenchResults {
                 Map<String, Object> map = JSON.readValue(path.toFile(), Map.class);
                 String name = path.getFileName().toString();
                 String order = String.valueOf(map.getOrDefault("date", name.substring(0, Math.min(10, name.length()))))
-                        + " " + map.getOrDefault("written", "") + " " + name;
+                        + " " + writtenOrder(map.get("written")) + " " + name;
                 String machine = map.get("machine") instanceof Map<?, ?> m ? machineId((Map<String, Object>) m) : name;
                 if (!orders.containsKey(machine) || order.compareTo(orders.get(machine)) > 0) {
                     map.put("file", dir.resolve(path.getFileName()).toString());
@@ -154,6 +154,15 @@ public final class BenchResults {
             latest.add(byMachine.get(machine));
         }
         return latest;
+    }
+
+    /** A {@code written} instant as a fixed-width sortable string (nanoseconds since the epoch); "" for none. */
+    private static String writtenOrder(Object written) {
+        if (written == null) {
+            return "";
+        }
+        Instant at = Instant.parse(written.toString());
+        return String.format(Locale.ROOT, "%020d%09d", at.getEpochSecond(), at.getNano());
     }
 
     /**
@@ -296,6 +305,10 @@ public final class BenchResults {
                 Map<String, Object> run = (Map<String, Object>) t.getValue();
                 md.append("\nPyTorch, ").append(t.getKey()).append(": ").append(run.containsKey("args")
                         ? "`" + String.valueOf(run.get("args")).replaceAll("--data \\S+ ", "") + "`" : run.get("skipped"));
+                if (run.get("reference_blas") != null) {
+                    md.append(" **(on the reference BLAS `").append(run.get("reference_blas"))
+                            .append("`: its times are not a fair baseline)**");
+                }
             }
             md.append('\n');
         }
@@ -347,8 +360,10 @@ public final class BenchResults {
     private static void renderStep(StringBuilder md, Map<String, Object> r) {
         md.append(String.format(Locale.ROOT, "Master `%s`, %s partitions, batch %s; step overhead (step − slowest task's"
                 + " compute) over the empty job's latency, each step beside its own empty job%s.%n%n", r.get("master"),
-                r.get("partitions"), r.get("batch_size"), r.containsKey("auto")
-                        ? "; the transports taken in turn, run by run; `auto` takes " + r.get("auto") + " here" : ""));
+                r.get("partitions"), r.get("batch_size"), (r.containsKey("steps") ? "; " + r.get("repeats") + " runs of "
+                        + r.get("steps") + " steps (after " + r.get("warmup") + " unmeasured)" : "")
+                        + (r.containsKey("order") ? "; transports " + r.get("order") : "")
+                        + (r.containsKey("auto") ? "; `auto` takes " + r.get("auto") + " here" : "")));
         md.append("| weights by | overhead / empty job, median | min | max | runs | step ms | empty job ms | target |\n"
                 + "|---|---|---|---|---|---|---|---|\n");
         List<String> shown = new ArrayList<>();
@@ -365,12 +380,14 @@ public final class BenchResults {
                 steps.add(((Number) ((Map<String, Object>) p.get("step")).get("median_ms")).doubleValue());
                 empty.add(((Number) ((Map<String, Object>) p.get("empty_job")).get("median_ms")).doubleValue());
             }
+            // the bench's own median of the runs' step medians where it wrote one
+            double stepMs = t.get("step_ms") instanceof Map<?, ?> s ? ((Number) s.get("median")).doubleValue() : middle(steps);
             double median = ((Number) t.get("median")).doubleValue();
             double target = ((Number) r.get("target")).doubleValue();
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2f | <= %.1f %s |%n",
                     transport + (transport.equals(r.get("auto")) ? " (auto)" : ""),
                     median, ((Number) t.get("min")).doubleValue(), ((Number) t.get("max")).doubleValue(), t.get("runs"),
-                    middle(steps), middle(empty), target, median <= target ? "met" : "**not met**"));
+                    stepMs, middle(empty), target, median <= target ? "met" : "**not met**"));
         }
         renderTaskTimes(md, r, shown);
     }
@@ -406,8 +423,9 @@ public final class BenchResults {
             }
         }
         if (rows.length() > 0) {
-            md.append("\nWhere a task's time goes, by Spark's own task metrics (mean per task, ms; transit: from launch"
-                    + " on the driver to the result read there, less the executor's three parts):\n\n"
+            md.append("\nWhere a task's time goes, by Spark's own task metrics (mean per task over the runs, ms; Spark"
+                    + " records each executor part in whole ms, so only the means over hundreds of tasks resolve less; transit:"
+                    + " from launch on the driver to the result read there, less the executor's three parts):\n\n"
                     + "| weights by | job | deserialise | run | serialise result | transit | result bytes |\n"
                     + "|---|---|---|---|---|---|---|\n").append(rows);
         }
@@ -449,6 +467,10 @@ public final class BenchResults {
             md.append("\nPyTorch ran `").append(script).append(' ').append(torch.get("args")).append("`")
                     .append(torch.get("blas") instanceof List<?> blas && !blas.isEmpty() ? ", its products on " + blas : "")
                     .append(".\n");
+            if (torch.get("reference_blas") != null) {
+                md.append("\n**PyTorch ran on the reference BLAS (`").append(torch.get("reference_blas"))
+                        .append("`): its times are not a fair baseline.**\n");
+            }
         }
     }
 

@@ -29,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
@@ -782,21 +784,22 @@ public final class Benchmark {
             return torch;
         }
         List<List<Map<String, Object>>> curves = new ArrayList<>();
-        List<String> blas = List.of();
+        Set<String> blas = new TreeSet<>(); // every run's: the same Python and environment, but say so if not
         for (int run = 0; run < repeats; run++) {
             console.printf("bench: PyTorch %s run %d/%d%n", setting, run + 1, repeats);
             JsonNode result = TorchBaseline.run(python, Path.of(script), args, threads,
                     out.resolve("torch-" + setting + "-" + (run + 1) + ".json"), console);
             curves.add(TorchBaseline.curve(result));
-            blas = TorchBaseline.blas(result);
+            blas.addAll(TorchBaseline.blas(result));
         }
-        String reference = TorchBaseline.referenceBlas(blas);
+        String reference = TorchBaseline.referenceBlas(new ArrayList<>(blas));
         if (reference != null) {
             console.println("bench: WARNING: PyTorch ran on the reference BLAS " + reference + ", about 10x slower than"
                     + " OpenBLAS, so its times flatter sparkmlp; install an OpenBLAS (Debian: libopenblas0-pthread)");
+            torch.put("reference_blas", reference);
         }
         torch.put("python", python);
-        torch.put("blas", blas);
+        torch.put("blas", new ArrayList<>(blas));
         torch.put("script", script);
         torch.put("args", String.join(" ", args));
         torch.put("runs", repeats);

@@ -25,7 +25,7 @@ public final class ScaleResult {
 
     /** What every run must agree on: the same set, master and settings, else their spread means nothing. */
     private static final List<String> SETTINGS = List.of("train_rows", "validation_rows", "test_rows", "master",
-            "partitions", "blas", "epochs");
+            "partitions", "blas", "epochs", "hyper_parameters");
     /** What is measured in each run, reported as median (min–max). */
     private static final List<String> MEASURED = List.of("train_seconds", "samples_per_second", "test_accuracy");
 
@@ -77,7 +77,9 @@ public final class ScaleResult {
                             + ", run " + (r + 1) + " has " + other);
                 }
             }
-            scale.put(key, value);
+            if (!key.equals("hyper_parameters")) {
+                scale.put(key, value);
+            }
         }
         Object hyper = first.get("hyper_parameters");
         if (hyper instanceof Map<?, ?> h) {

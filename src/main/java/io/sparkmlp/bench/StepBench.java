@@ -94,9 +94,15 @@ public final class StepBench {
             ratios.put(transport, new double[repeats]);
         }
         // round-robin, not one transport after the other: the executors' JIT and caches warm up over the
-        // first minutes, which would otherwise favour whichever transport runs last
+        // first minutes, which would otherwise favour whichever transport runs last; each round starts at
+        // the next transport, so none always takes the coldest slot
+        report.put("steps", steps);
+        report.put("warmup", warmup);
+        report.put("repeats", repeats);
+        report.put("order", "round-robin, each round starting at the next transport");
         for (int r = 0; r < repeats; r++) {
-            for (String transport : transports) {
+            for (int t = 0; t < transports.size(); t++) {
+                String transport = transports.get((r + t) % transports.size());
                 spark.sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY, transport);
                 StepProfiler.Profile p = StepProfiler.profile(train, "label", "features", params, options.cluster(),
                         warmup, steps);

@@ -167,8 +167,10 @@ final class TorchBaseline {
      */
     static String referenceBlas(List<String> libraries) {
         for (String library : libraries) {
-            String name = Path.of(library).getFileName().toString();
-            String folder = Path.of(library).getParent() == null ? "" : Path.of(library).getParent().getFileName().toString();
+            Path path = Path.of(library);
+            String name = path.getFileName() == null ? "" : path.getFileName().toString();
+            Path parent = path.getParent();
+            String folder = parent == null || parent.getFileName() == null ? "" : parent.getFileName().toString();
             if (name.startsWith("librefblas") || (folder.equals("blas") && name.startsWith("libblas"))) {
                 return library;
             }

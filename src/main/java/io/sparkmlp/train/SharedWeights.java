@@ -23,7 +23,8 @@ import org.apache.spark.broadcast.Broadcast;
  * </ul>
  * {@code auto} (the default) takes {@code in-process} under a local master and {@code broadcast} on
  * a cluster: on the loopback cluster, the transports taken in turn, a step with its own broadcast
- * took 17.4 ms (median of 3 runs) against 30.8 ms with the weights in the task binary. All share one contract: the driver leaves the array alone until the step's job has
+ * took less than one with the weights in the task binary in every run
+ * ({@code bench/results/*-step-standalone.json}). All share one contract: the driver leaves the array alone until the step's job has
  * finished, and closes the handle after.
  */
 abstract class SharedWeights implements Serializable, AutoCloseable {

@@ -45,6 +45,7 @@ public final class StepProfiler {
 
     /** What {@code auto} takes on this context. */
     public static String autoTransport(JavaSparkContext jsc) {
+        Objects.requireNonNull(jsc, "jsc");
         String previous = jsc.getLocalProperty(TRANSPORT_KEY);
         try {
             jsc.setLocalProperty(TRANSPORT_KEY, "auto");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -62,10 +63,10 @@ class BenchResultsTest {
         Path second = BenchResults.write(dir, "blas", blas(150, 30));
         assertEquals(second.toString(), BenchResults.latest(dir, "blas").get("file"));
         // a file from before files recorded when they were written counts as written first that day
-        Map<String, Object> old = new com.fasterxml.jackson.databind.ObjectMapper().readValue(second.toFile(), Map.class);
+        Map<String, Object> old = new ObjectMapper().readValue(second.toFile(), Map.class);
         old.remove("written");
         Files.delete(second);
-        Files.writeString(dir.resolve(second.getFileName()), new com.fasterxml.jackson.databind.ObjectMapper()
+        Files.writeString(dir.resolve(second.getFileName()), new ObjectMapper()
                 .writeValueAsString(old));
         assertEquals(renamed.toString(), BenchResults.latest(dir, "blas").get("file"));
     }
@@ -73,7 +74,7 @@ class BenchResultsTest {
     @Test
     @SuppressWarnings("unchecked")
     void theBlasBlockShowsTheLatestFileOfEveryMachineTheNewestFirst(@TempDir Path dir) throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper json = new ObjectMapper();
         Path first = BenchResults.write(dir, "blas", blas(100, 12.5));
         Map<String, Object> other = json.readValue(first.toFile(), Map.class);
         ((Map<String, Object>) other.get("machine")).put("cpu_model", "999");
@@ -89,6 +90,62 @@ class BenchResultsTest {
         assertTrue(updated.contains("model 999"), updated);
         // any other kind shows only the latest file
         assertEquals(150.0, ((Map<String, Object>) BenchResults.latest(dir, "blas").get("sgemm_bundled")).get("median"));
+    }
+
+    private static Map<String, Object> stepReport(double broadcastStepMs, double taskRunMs) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("master", "spark://127.0.0.1:7077");
+        report.put("partitions", 2);
+        report.put("batch_size", 128);
+        report.put("target", 1.5);
+        report.put("auto", "broadcast");
+        report.put("steps", 300);
+        report.put("warmup", 50);
+        report.put("repeats", 1);
+        report.put("order", "round-robin, each round starting at the next transport");
+        for (String transport : List.of("task", "broadcast")) {
+            double stepMs = transport.equals("broadcast") ? broadcastStepMs : 2 * broadcastStepMs;
+            Map<String, Object> figure = Map.of("mean", taskRunMs, "median", 1, "p90", 2);
+            Map<String, Object> kind = new LinkedHashMap<>();
+            for (String name : List.of("deserialize_ms", "run_ms", "result_serialization_ms", "transit_ms", "result_bytes")) {
+                kind.put(name, figure);
+            }
+            Map<String, Object> profile = new LinkedHashMap<>();
+            profile.put("step", Map.of("median_ms", stepMs));
+            profile.put("empty_job", Map.of("median_ms", 5.0));
+            profile.put("tasks", Map.of("step", kind, "empty_job", kind));
+            Map<String, Object> entry = new LinkedHashMap<>(BlasBench.stats(new double[] {2.5}));
+            entry.put("step_ms", BlasBench.stats(new double[] {stepMs}));
+            entry.put("profiles", List.of(profile));
+            report.put(transport, entry);
+        }
+        return report;
+    }
+
+    @Test
+    void theStepBlockShowsOnlyTheLatestFileMarksAutosChoiceAndListsSparksTaskMetrics(@TempDir Path dir)
+            throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Path first = BenchResults.write(dir, "step-standalone", stepReport(99, 7.25));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> other = json.readValue(first.toFile(), Map.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> machine = (Map<String, Object>) other.get("machine");
+        machine.put("cpu_model", "999");
+        Files.delete(first);
+        Files.writeString(dir.resolve(first.getFileName().toString().replaceFirst("^(\\d{4}-\\d{2}-\\d{2})-", "$1-zz-")),
+                json.writeValueAsString(other));
+        Thread.sleep(5);
+        BenchResults.write(dir, "step-standalone", stepReport(26.75, 4.25));
+        String updated = BenchResults.updateReadme("<!-- results:step-standalone -->\n<!-- /results:step-standalone -->\n",
+                dir);
+        assertTrue(!updated.contains("model 999") && !updated.contains("99.00"), "only the latest machine's: " + updated);
+        assertTrue(updated.contains("1 runs of 300 steps (after 50 unmeasured)"), updated);
+        assertTrue(updated.contains("| broadcast (auto) | 2.50 | 2.50 | 2.50 | 1 | 26.75 | 5.00 | <= 1.5 **not met** |"),
+                updated);
+        assertTrue(updated.contains("| task | 2.50 | 2.50 | 2.50 | 1 | 53.50 | 5.00 | <= 1.5 **not met** |"), updated);
+        assertTrue(updated.contains("| broadcast | step | 4.25 | 4.25 | 4.25 | 4.25 | 4 |"), updated);
+        assertTrue(updated.contains("| task | empty job | 4.25 | 4.25 | 4.25 | 4.25 | 4 |"), updated);
     }
 
     @Test

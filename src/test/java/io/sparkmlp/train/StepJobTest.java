@@ -165,6 +165,7 @@ class StepJobTest {
             Map<String, Map<String, Object>> tasks = (Map<String, Map<String, Object>>) (Map<?, ?>) profile.tasks();
             assertEquals(24, tasks.get("step").get("tasks"), tasks.toString());
             assertEquals(24, tasks.get("empty_job").get("tasks"), tasks.toString());
+            assertEquals(24, tasks.get("step").get("expected_tasks"), tasks.toString());
         }
     }
 
