@@ -305,13 +305,16 @@ public final class BenchResults {
                 Map<String, Object> run = (Map<String, Object>) t.getValue();
                 md.append("\nPyTorch, ").append(t.getKey()).append(": ").append(run.containsKey("args")
                         ? "`" + String.valueOf(run.get("args")).replaceAll("--data \\S+ ", "") + "`" : run.get("skipped"));
-                if (run.get("reference_blas") != null) {
-                    md.append(" **(on the reference BLAS `").append(run.get("reference_blas"))
-                            .append("`: its times are not a fair baseline)**");
-                }
+                md.append(referenceBlasWarning(run));
             }
             md.append('\n');
         }
+    }
+
+    /** The warning a PyTorch run on the reference BLAS gets in every block that shows it; "" for another BLAS. */
+    private static String referenceBlasWarning(Map<String, Object> torch) {
+        return torch.get("reference_blas") == null ? "" : " **PyTorch ran on the reference BLAS (`"
+                + torch.get("reference_blas") + "`): its times are not a fair baseline.**";
     }
 
     /** {@code median (min–max)} of a spread, or {@code median (1 run)}; {@code not reached} for none. */
@@ -467,10 +470,7 @@ public final class BenchResults {
             md.append("\nPyTorch ran `").append(script).append(' ').append(torch.get("args")).append("`")
                     .append(torch.get("blas") instanceof List<?> blas && !blas.isEmpty() ? ", its products on " + blas : "")
                     .append(".\n");
-            if (torch.get("reference_blas") != null) {
-                md.append("\n**PyTorch ran on the reference BLAS (`").append(torch.get("reference_blas"))
-                        .append("`): its times are not a fair baseline.**\n");
-            }
+            md.append(referenceBlasWarning(torch));
         }
     }
 

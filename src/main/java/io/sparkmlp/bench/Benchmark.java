@@ -795,7 +795,7 @@ public final class Benchmark {
         String reference = TorchBaseline.referenceBlas(new ArrayList<>(blas));
         if (reference != null) {
             console.println("bench: WARNING: PyTorch ran on the reference BLAS " + reference + ", about 10x slower than"
-                    + " OpenBLAS, so its times flatter sparkmlp; install an OpenBLAS (Debian: libopenblas0-pthread)");
+                    + " OpenBLAS, so its times flatter sparkmlp; install an OpenBLAS (Debian: libopenblas0-openmp)");
             torch.put("reference_blas", reference);
         }
         torch.put("python", python);

@@ -25,7 +25,9 @@ public final class ScaleResult {
 
     /** What every run must agree on: the same set, master and settings, else their spread means nothing. */
     private static final List<String> SETTINGS = List.of("train_rows", "validation_rows", "test_rows", "master",
-            "partitions", "blas", "epochs", "hyper_parameters");
+            "partitions", "blas", "epochs");
+    /** The hyper-parameters the runs must share too; the report keeps only batch size and layers of them. */
+    private static final String HYPER_PARAMETERS = "hyper_parameters";
     /** What is measured in each run, reported as median (min–max). */
     private static final List<String> MEASURED = List.of("train_seconds", "samples_per_second", "test_accuracy");
 
@@ -69,19 +71,9 @@ public final class ScaleResult {
         scale.put("data", data);
         scale.put("copies", copies);
         for (String key : SETTINGS) {
-            Object value = required(first, key, 1);
-            for (int r = 1; r < runs.size(); r++) {
-                Object other = required(runs.get(r).summary(), key, r + 1);
-                if (!Objects.equals(value, other)) {
-                    throw new IllegalArgumentException("the scale runs differ in '" + key + "': run 1 has " + value
-                            + ", run " + (r + 1) + " has " + other);
-                }
-            }
-            if (!key.equals("hyper_parameters")) {
-                scale.put(key, value);
-            }
+            scale.put(key, shared(runs, key));
         }
-        Object hyper = first.get("hyper_parameters");
+        Object hyper = shared(runs, HYPER_PARAMETERS);
         if (hyper instanceof Map<?, ?> h) {
             scale.put("batch_size", h.get("batch-size"));
             scale.put("layers", h.get("layers"));
@@ -101,6 +93,19 @@ public final class ScaleResult {
         scale.put("run_seconds", MainFigures.spread(runs.stream().mapToDouble(Run::runSeconds).toArray()));
         scale.put("driver_memory", System.getenv().getOrDefault("SPARKMLP_DRIVER_MEMORY", "18g"));
         return Map.of("scale", scale);
+    }
+
+    /** The value of {@code key}, which every run must have and share. */
+    private static Object shared(List<Run> runs, String key) {
+        Object value = required(runs.get(0).summary(), key, 1);
+        for (int r = 1; r < runs.size(); r++) {
+            Object other = required(runs.get(r).summary(), key, r + 1);
+            if (!Objects.equals(value, other)) {
+                throw new IllegalArgumentException("the scale runs differ in '" + key + "': run 1 has " + value
+                        + ", run " + (r + 1) + " has " + other);
+            }
+        }
+        return value;
     }
 
     private static Object required(Map<String, Object> summary, String key, int run) {

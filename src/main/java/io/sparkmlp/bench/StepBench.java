@@ -89,9 +89,11 @@ public final class StepBench {
                 : List.of("task", "broadcast");
         Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
         Map<String, double[]> ratios = new LinkedHashMap<>();
+        Map<String, double[]> stepMs = new LinkedHashMap<>();
         for (String transport : transports) {
             runs.put(transport, new ArrayList<>());
             ratios.put(transport, new double[repeats]);
+            stepMs.put(transport, new double[repeats]);
         }
         // round-robin, not one transport after the other: the executors' JIT and caches warm up over the
         // first minutes, which would otherwise favour whichever transport runs last; each round starts at
@@ -108,6 +110,7 @@ public final class StepBench {
                         warmup, steps);
                 runs.get(transport).add(p.toMap());
                 ratios.get(transport)[r] = p.overheadRatio();
+                stepMs.get(transport)[r] = p.step().medianMs();
                 System.out.printf(Locale.ROOT, "step bench: %s, run %d: step %.2f ms (compute %.2f, weights %.2f), empty"
                                 + " job %.2f ms, overhead / empty job %.2f%n", p.transport(), r + 1, p.step().medianMs(),
                         p.compute().medianMs(), p.broadcast().medianMs(), p.emptyJob().medianMs(), p.overheadRatio());
@@ -116,9 +119,7 @@ public final class StepBench {
         }
         for (String transport : transports) {
             Map<String, Object> entry = new LinkedHashMap<>(BlasBench.stats(ratios.get(transport)));
-            double[] stepMs = runs.get(transport).stream()
-                    .mapToDouble(m -> (Double) ((Map<?, ?>) m.get("step")).get("median_ms")).toArray();
-            entry.put("step_ms", BlasBench.stats(stepMs));
+            entry.put("step_ms", BlasBench.stats(stepMs.get(transport)));
             entry.put("profiles", runs.get(transport));
             report.put(transport, entry);
             System.out.printf(Locale.ROOT, "step bench: %s: overhead / empty job median %.2f (min %.2f, max %.2f), step"

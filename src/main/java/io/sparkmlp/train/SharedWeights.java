@@ -54,6 +54,11 @@ abstract class SharedWeights implements Serializable, AutoCloseable {
         return share(weights, transport(jsc), jsc);
     }
 
+    /** What {@code auto} takes on this context: in-process under a local master, else a broadcast. */
+    static Transport auto(JavaSparkContext jsc) {
+        return jsc.sc().isLocal() ? Transport.IN_PROCESS : Transport.BROADCAST;
+    }
+
     /**
      * The {@value #TRANSPORT_KEY} setting resolved for this context: a local property of this thread
      * first, else the Spark conf; {@code auto} when unset. Read it once per fit: getConf() copies the conf.
@@ -65,7 +70,7 @@ abstract class SharedWeights implements Serializable, AutoCloseable {
         }
         boolean local = jsc.sc().isLocal();
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "auto" -> local ? Transport.IN_PROCESS : Transport.BROADCAST;
+            case "auto" -> auto(jsc);
             case "in-process" -> {
                 if (!local) {
                     throw new IllegalArgumentException(TRANSPORT_KEY + "=in-process needs a local master, the tasks"

@@ -45,14 +45,7 @@ public final class StepProfiler {
 
     /** What {@code auto} takes on this context. */
     public static String autoTransport(JavaSparkContext jsc) {
-        Objects.requireNonNull(jsc, "jsc");
-        String previous = jsc.getLocalProperty(TRANSPORT_KEY);
-        try {
-            jsc.setLocalProperty(TRANSPORT_KEY, "auto");
-            return SharedWeights.transport(jsc).id();
-        } finally {
-            jsc.setLocalProperty(TRANSPORT_KEY, previous);
-        }
+        return SharedWeights.auto(Objects.requireNonNull(jsc, "jsc")).id();
     }
 
     private static final ClassTag<BoxedUnit> UNIT_TAG = ClassTag$.MODULE$.apply(BoxedUnit.class);
@@ -83,7 +76,8 @@ public final class StepProfiler {
             return new Stats(percentile(sorted, 0.5) / 1e6, percentile(sorted, 0.9) / 1e6, mean / 1e6);
         }
 
-        private static double percentile(long[] sorted, double q) {
+        /** The {@code q}-quantile of {@code sorted} (nearest rank); NaN for none. */
+        static double percentile(long[] sorted, double q) {
             if (sorted.length == 0) {
                 return Double.NaN;
             }

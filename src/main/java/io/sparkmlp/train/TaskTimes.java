@@ -115,9 +115,8 @@ final class TaskTimes extends SparkListener implements AutoCloseable {
                 }
                 Arrays.sort(values);
                 Map<String, Object> stats = new LinkedHashMap<>();
-                stats.put("median", values.length == 0 ? null : values[values.length / 2]);
-                stats.put("p90", values.length == 0 ? null
-                        : values[(int) Math.min(values.length - 1, Math.round(0.9 * (values.length - 1)))]);
+                stats.put("median", StepProfiler.Stats.percentile(values, 0.5));
+                stats.put("p90", StepProfiler.Stats.percentile(values, 0.9));
                 stats.put("mean", Arrays.stream(values).average().orElse(Double.NaN));
                 figures.put(names[f], stats);
             }
