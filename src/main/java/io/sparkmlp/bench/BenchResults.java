@@ -370,7 +370,7 @@ public final class BenchResults {
         md.append("| weights by | overhead / empty job, median | min | max | runs | step ms | empty job ms | target |\n"
                 + "|---|---|---|---|---|---|---|---|\n");
         List<String> shown = new ArrayList<>();
-        for (String transport : List.of("in-process", "task", "broadcast")) {
+        for (String transport : List.of("per-epoch", "in-process", "task", "broadcast")) {
             Map<String, Object> t = (Map<String, Object>) r.get(transport);
             if (t == null) {
                 continue;
@@ -388,9 +388,15 @@ public final class BenchResults {
             double median = ((Number) t.get("median")).doubleValue();
             double target = ((Number) r.get("target")).doubleValue();
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2f | <= %.1f %s |%n",
-                    transport + (transport.equals(r.get("auto")) ? " (auto)" : ""),
+                    (transport.equals("per-epoch") ? "in-process, an epoch's steps in one job" : transport)
+                            + (transport.equals(r.get("auto")) ? " (auto)" : ""),
                     median, ((Number) t.get("min")).doubleValue(), ((Number) t.get("max")).doubleValue(), t.get("runs"),
                     stepMs, middle(empty), target, median <= target ? "met" : "**not met**"));
+        }
+        if (shown.contains("per-epoch")) {
+            md.append("\nAn epoch's steps in one job: the job's tasks hold every slot for the epoch, so no empty job can"
+                    + " run beside each step; its empty jobs run first, as many as the steps, then its steps. Its step is"
+                    + " the driver's hand-off, the tasks' compute and the update, with no job of its own.\n");
         }
         renderTaskTimes(md, r, shown);
     }

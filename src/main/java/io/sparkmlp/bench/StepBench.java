@@ -68,6 +68,9 @@ public final class StepBench {
         }
     }
 
+    /** The variant whose steps share one job an epoch ({@link StepProfiler#STEP_JOBS_KEY}), weights in-process. */
+    static final String PER_EPOCH = "per-epoch";
+
     static Map<String, Object> run(SparkSession spark, TrainOptions options, int steps, int warmup, int repeats)
             throws java.io.IOException {
         TrainingParams params = options.training();
@@ -83,9 +86,12 @@ public final class StepBench {
         report.put("partitions", partitions);
         report.put("batch_size", params.batchSize());
         report.put("target", local ? 1.3 : 1.5);
-        report.put("auto", StepProfiler.autoTransport(JavaSparkContext.fromSparkContext(spark.sparkContext())));
-        // under a local master every transport exists; on a cluster only the ones that cross JVMs
-        List<String> transports = local ? List.of("in-process", "task", "broadcast")
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        boolean loops = StepProfiler.autoStepJobs(jsc, partitions).equals(PER_EPOCH);
+        report.put("auto", loops ? PER_EPOCH : StepProfiler.autoTransport(jsc));
+        // under a local master every transport exists, and an epoch's steps can share a job (in-process
+        // weights); on a cluster only the transports that cross JVMs, a job a step
+        List<String> transports = local ? List.of(PER_EPOCH, "in-process", "task", "broadcast")
                 : List.of("task", "broadcast");
         Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
         Map<String, double[]> ratios = new LinkedHashMap<>();
@@ -105,14 +111,18 @@ public final class StepBench {
         for (int r = 0; r < repeats; r++) {
             for (int t = 0; t < transports.size(); t++) {
                 String transport = transports.get((r + t) % transports.size());
-                spark.sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY, transport);
+                // "per-epoch": in-process weights, an epoch's steps in one job; the others a job a step
+                spark.sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY,
+                        transport.equals(PER_EPOCH) ? "in-process" : transport);
+                spark.sparkContext().setLocalProperty(StepProfiler.STEP_JOBS_KEY,
+                        transport.equals(PER_EPOCH) ? PER_EPOCH : "per-step");
                 StepProfiler.Profile p = StepProfiler.profile(train, "label", "features", params, options.cluster(),
                         warmup, steps);
                 runs.get(transport).add(p.toMap());
                 ratios.get(transport)[r] = p.overheadRatio();
                 stepMs.get(transport)[r] = p.step().medianMs();
                 System.out.printf(Locale.ROOT, "step bench: %s, run %d: step %.2f ms (compute %.2f, weights %.2f), empty"
-                                + " job %.2f ms, overhead / empty job %.2f%n", p.transport(), r + 1, p.step().medianMs(),
+                                + " job %.2f ms, overhead / empty job %.2f%n", transport, r + 1, p.step().medianMs(),
                         p.compute().medianMs(), p.broadcast().medianMs(), p.emptyJob().medianMs(), p.overheadRatio());
                 System.out.println("step bench:   tasks, by Spark's metrics: " + p.tasks());
             }
@@ -127,6 +137,7 @@ public final class StepBench {
                     entry.get("max"), ((Map<?, ?>) entry.get("step_ms")).get("median"), repeats, steps);
         }
         spark.sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY, null);
+        spark.sparkContext().setLocalProperty(StepProfiler.STEP_JOBS_KEY, null);
         train.unpersist();
         return report;
     }

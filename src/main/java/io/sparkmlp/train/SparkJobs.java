@@ -61,6 +61,12 @@ final class SparkJobs implements AutoCloseable {
         return String.format(Locale.ROOT, "sparkmlp fit · epoch %d/%d · step %d/%d", epoch, epochs, step, steps);
     }
 
+    /** {@code sparkmlp fit · epoch 3/15 · steps 1–469/469}: an epoch's steps in one job ({@link StepLoop}), from 1. */
+    static String epochStepsDescription(int epoch, int epochs, int firstStep, int steps) {
+        return String.format(Locale.ROOT, "sparkmlp fit · epoch %d/%d · steps %d–%d/%d", epoch, epochs, firstStep, steps,
+                steps);
+    }
+
     /** Whether {@code e} (or a cause) is Spark's report that a job of {@code group} was cancelled. */
     static boolean cancelled(Throwable e, String group) {
         for (Throwable t = e; t != null; t = t.getCause()) {

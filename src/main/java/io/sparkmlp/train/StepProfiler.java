@@ -43,6 +43,15 @@ public final class StepProfiler {
     /** The setting that chooses how the weights reach the tasks: auto, in-process, task or broadcast. */
     public static final String TRANSPORT_KEY = SharedWeights.TRANSPORT_KEY;
 
+    /** The setting that chooses whether an epoch's steps share one Spark job: auto, per-epoch or per-step. */
+    public static final String STEP_JOBS_KEY = StepLoop.KEY;
+
+    /** What {@code auto} of {@link #STEP_JOBS_KEY} takes on this context for {@code partitions} partitions: per-epoch or per-step. */
+    public static String autoStepJobs(JavaSparkContext jsc, int partitions) {
+        return StepLoop.refusal(jsc, SharedWeights.auto(Objects.requireNonNull(jsc, "jsc")), partitions) == null
+                ? "per-epoch" : "per-step";
+    }
+
     /** What {@code auto} takes on this context. */
     public static String autoTransport(JavaSparkContext jsc) {
         return SharedWeights.auto(Objects.requireNonNull(jsc, "jsc")).id();
@@ -94,7 +103,8 @@ public final class StepProfiler {
     }
 
     /** What {@link #profile} measured; every figure over the same {@code steps} alternating rounds. */
-    public record Profile(String transport, int steps, int partitions, int batchSize, Stats emptyJob, Stats step, Stats broadcast,
+    public record Profile(String transport, String stepJobs, int steps, int partitions, int batchSize, Stats emptyJob,
+                          Stats step, Stats broadcast,
                           Stats compute, Stats aggregation, Stats update, Stats scheduling, Stats overhead,
                           Map<String, Object> tasks) {
 
@@ -106,6 +116,7 @@ public final class StepProfiler {
         public Map<String, Object> toMap() {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("weights_transport", transport);
+            map.put("step_jobs", stepJobs);
             map.put("steps", steps);
             map.put("partitions", partitions);
             map.put("batch_size", batchSize);
@@ -127,7 +138,8 @@ public final class StepProfiler {
      * Packs {@code train} as the trainer does and profiles {@code steps} steps of {@code params}
      * (after {@code warmup} unmeasured ones, for the JIT), each preceded by an empty job.
      *
-     * The weights go as {@value #TRANSPORT_KEY} (a local property of this thread, or the Spark conf) says.
+     * The weights go as {@value #TRANSPORT_KEY} (a local property of this thread, or the Spark conf) says, and
+     * the steps run in jobs as {@link StepLoop#KEY} says, {@code auto} resolved as a fit resolves it.
      */
     public static Profile profile(Dataset<Row> train, String labelCol, String featuresCol, TrainingParams params,
                                   ClusterParams cluster, int warmup, int steps) {
@@ -173,6 +185,9 @@ public final class StepProfiler {
         long[] overhead = new long[steps];
         double rate = params.scaledLearningRate();
         SharedWeights.Transport transport = SharedWeights.transport(jsc);
+        if (StepLoop.perEpoch(jsc, transport, data.numPartitions())) {
+            return runLoop(jsc, data, network, scaling, params, trainer, warmup, steps);
+        }
         String previousKind = jsc.getLocalProperty(TaskTimes.KIND_KEY);
         TaskTimes tasks = TaskTimes.listen(jsc.sc());
         try {
@@ -223,8 +238,93 @@ public final class StepProfiler {
             tasks.close();
             jsc.setLocalProperty(TaskTimes.KIND_KEY, previousKind);
         }
-        return new Profile(transport.id(), steps, data.numPartitions(), params.batchSize(), Stats.of(emptyJob), Stats.of(wall),
+        return new Profile(transport.id(), "per-step", steps, data.numPartitions(), params.batchSize(), Stats.of(emptyJob), Stats.of(wall),
                 Stats.of(broadcast), Stats.of(compute), Stats.of(aggregation), Stats.of(update), Stats.of(scheduling),
                 Stats.of(overhead), tasks.toMap());
+    }
+
+    /**
+     * The steps as {@link StepLoop} runs them, an epoch's in one job. Its tasks hold every slot for the
+     * epoch, so an empty job cannot run beside each step: the empty jobs are measured first, as many as
+     * the steps, then the steps. Broadcast is 0 (the weights are handed over by reference), aggregation
+     * the driver's partition-order sum, scheduling the hand-off: publishing, waking the tasks and their
+     * sums reaching the driver. Spark's task metrics cover the empty jobs only: one loop task serves a
+     * whole epoch.
+     */
+    private static Profile runLoop(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
+                                   TrainingParams params, Trainer trainer, int warmup, int steps) {
+        RDD<Integer> empty = jsc.parallelize(List.<Integer>of(), data.numPartitions()).rdd();
+        scala.Function2<Object, BoxedUnit, BoxedUnit> ignore = (partition, nothing) -> BoxedUnit.UNIT;
+        long[] emptyJob = new long[steps];
+        String previousKind = jsc.getLocalProperty(TaskTimes.KIND_KEY);
+        TaskTimes tasks = TaskTimes.listen(jsc.sc());
+        try {
+            for (int round = -warmup; round < steps; round++) {
+                jsc.setLocalProperty(TaskTimes.KIND_KEY, round < 0 ? null : "empty_job");
+                long emptyStart = System.nanoTime();
+                empty.sparkContext().runJob(empty, new NoTask(), ignore, UNIT_TAG);
+                if (round >= 0) {
+                    emptyJob[round] = System.nanoTime() - emptyStart;
+                }
+            }
+            tasks.await("empty_job", steps * data.numPartitions(), 5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the profiled tasks' metrics", e);
+        } finally {
+            tasks.close();
+            jsc.setLocalProperty(TaskTimes.KIND_KEY, previousKind);
+        }
+        float[] weights = network.initialParameters(params.seed(), params.initialization());
+        Optimizer optimizer = Trainer.optimizer(params);
+        ElasticNet elasticNet = new ElasticNet(network.layout(), params.get(HyperParameters.L1),
+                params.get(HyperParameters.ELASTIC_NET));
+        GradientClipping clipping = new GradientClipping(params.get(HyperParameters.CLIP_VALUE),
+                params.get(HyperParameters.CLIP_NORM));
+        int stepsPerEpoch = (int) ((data.rows() + params.batchSize() - 1) / params.batchSize());
+        double rate = params.scaledLearningRate();
+        long[] wall = new long[steps];
+        long[] compute = new long[steps];
+        long[] aggregation = new long[steps];
+        long[] update = new long[steps];
+        long[] scheduling = new long[steps];
+        long[] overhead = new long[steps];
+        StepLoop loop = null;
+        int loopEpoch = -1;
+        try {
+            for (int round = -warmup; round < steps; round++) {
+                int globalStep = round + warmup;
+                int epoch = globalStep / stepsPerEpoch;
+                int step = globalStep % stepsPerEpoch;
+                if (epoch != loopEpoch) {
+                    if (loop != null) {
+                        loop.close();
+                    }
+                    loop = StepLoop.start(data, trainer.stepTask(null, data, network, scaling, epoch, 0));
+                    loopEpoch = epoch;
+                }
+                long t0 = System.nanoTime();
+                GradientSum total = loop.step(step, weights);
+                long t1 = System.nanoTime();
+                Trainer.update(optimizer, elasticNet, clipping, weights, total, rate);
+                long t2 = System.nanoTime();
+                if (round < 0) {
+                    continue;
+                }
+                wall[round] = t2 - t0;
+                compute[round] = total.maxComputeNanos();
+                aggregation[round] = loop.lastSumNanos();
+                update[round] = t2 - t1;
+                scheduling[round] = wall[round] - compute[round] - aggregation[round] - update[round];
+                overhead[round] = wall[round] - compute[round];
+            }
+        } finally {
+            if (loop != null) {
+                loop.close();
+            }
+        }
+        return new Profile(SharedWeights.Transport.IN_PROCESS.id(), "per-epoch", steps, data.numPartitions(),
+                params.batchSize(), Stats.of(emptyJob), Stats.of(wall), Stats.of(new long[steps]), Stats.of(compute),
+                Stats.of(aggregation), Stats.of(update), Stats.of(scheduling), Stats.of(overhead), tasks.toMap());
     }
 }

@@ -4,6 +4,7 @@ import io.sparkmlp.nn.Dropout;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Network;
 import io.sparkmlp.nn.Workspace;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import org.apache.spark.api.java.function.Function2;
@@ -61,13 +62,31 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
 
     @Override
     public Iterator<GradientSum> call(Integer partition, Iterator<Block> blocks) {
+        long started = System.nanoTime();
+        float[] w = weights.value();
+        long fetched = System.nanoTime();
+        GradientSum sum = gradient(partition, blocks, w, epoch, step, null);
+        sum.maxFetchNanos = fetched - started;
+        return Collections.singletonList(sum).iterator();
+    }
+
+    /** This task's settings, for any step of any epoch: what a loop over an epoch's steps runs ({@link StepLoop}). */
+    int epoch() {
+        return epoch;
+    }
+
+    /**
+     * This partition's summed gradient for step {@code step} of epoch {@code epoch} at weights
+     * {@code w}. {@code into} (null, or the layout's parameter count) receives the gradient when
+     * given, so that a loop over steps reuses one array; the driver must be done with it before the
+     * next step's call. The result's fetch time is 0: the caller measures how the weights came.
+     */
+    GradientSum gradient(int partition, Iterator<Block> blocks, float[] w, int epoch, int step, float[] into) {
         BlasLog.logOnce(); // an executor's first task says which BLAS it runs on
         if (faults != null) {
             faults.failIfChosen(epoch, step, partition);
         }
         long started = System.nanoTime();
-        float[] w = weights.value();
-        long fetched = System.nanoTime();
         if (faults != null) {
             faults.delayComputation();
         }
@@ -113,7 +132,12 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
             }
             if (n > 0) {
                 if (gradient == null) {
-                    gradient = new float[w.length]; // the task's result, sent to the driver
+                    if (into == null) {
+                        gradient = new float[w.length]; // the task's result, sent to the driver
+                    } else {
+                        gradient = into;
+                        Arrays.fill(gradient, 0f); // the kernel adds into it
+                    }
                 }
                 weightedLossSum += network.lossAndGradient(w, ws, n, gradient, dropout, maskSeed, weighted);
                 lossSum += ws.unweightedLossSum();
@@ -123,8 +147,7 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
             }
             start = end;
         }
-        return Collections.singletonList(
-                new GradientSum(partition, gradient, lossSum, count, correct, weightSum, weightedLossSum,
-                        fetched - started, System.nanoTime() - fetched)).iterator();
+        return new GradientSum(partition, gradient, lossSum, count, correct, weightSum, weightedLossSum, 0,
+                System.nanoTime() - started);
     }
 }

@@ -252,6 +252,8 @@ public final class Trainer {
         int steps = (rows + batch - 1) / batch;
         TrainingState state = initialState(network, fingerprint, steps, hadoop);
         state.startClock(fitStart);
+        boolean perEpoch = StepLoop.perEpoch(jsc, transport, trainData.numPartitions());
+        LOG.info("steps: {}", perEpoch ? "one Spark job an epoch (" + StepLoop.KEY + ")" : "one Spark job each");
         ElasticNet elasticNet = new ElasticNet(network.layout(), params.get(HyperParameters.L1),
                 params.get(HyperParameters.ELASTIC_NET));
         GradientClipping clipping = new GradientClipping(params.get(HyperParameters.CLIP_VALUE),
@@ -275,35 +277,50 @@ public final class Trainer {
         }
         try {
             while (!state.finished()) {
-                while (!state.epochStepsDone()) {
-                    if (stop != null && stop.due(state.globalStep())) {
-                        for (TrainingListener listener : all) {
-                            listener.beforeStop(state);
+                StepLoop epochSteps = null;
+                try {
+                    while (!state.epochStepsDone()) {
+                        if (stop != null && stop.due(state.globalStep())) {
+                            for (TrainingListener listener : all) {
+                                listener.beforeStop(state);
+                            }
+                            stoppedWith[0] = checkpointing == null || checkpointing.last() == null ? null
+                                    : checkpointing.last().toString();
+                            throw new TrainingStoppedException("training stopped on request at " + state.position()
+                                    + (stoppedWith[0] != null ? "; checkpoint " + stoppedWith[0] + " continues it"
+                                            : "; no checkpoint folder was set, so nothing was kept"), stoppedWith[0]);
                         }
-                        stoppedWith[0] = checkpointing == null || checkpointing.last() == null ? null
-                                : checkpointing.last().toString();
-                        throw new TrainingStoppedException("training stopped on request at " + state.position()
-                                + (stoppedWith[0] != null ? "; checkpoint " + stoppedWith[0] + " continues it"
-                                        : "; no checkpoint folder was set, so nothing was kept"), stoppedWith[0]);
+                        position = state.position();
+                        if (!perEpoch) {
+                            jobs.describe(SparkJobs.stepDescription(state.epoch() + 1, params.epochs(),
+                                    state.step() + 1, state.stepsPerEpoch()));
+                        } else if (epochSteps == null) {
+                            jobs.describe(SparkJobs.epochStepsDescription(state.epoch() + 1, params.epochs(),
+                                    state.step() + 1, state.stepsPerEpoch()));
+                            epochSteps = StepLoop.start(trainData, stepTask(null, trainData, network, scaling,
+                                    state.epoch(), state.step()));
+                        }
+                        double rate = state.nextRate();
+                        long started = System.nanoTime();
+                        GradientSum total = perEpoch ? epochSteps.step(state.step(), state.weights())
+                                : gradientSum(jsc, trainData, network, scaling, state.weights(), state.epoch(),
+                                state.step(), transport);
+                        if (!Double.isFinite(total.lossSum())) {
+                            throw diverged(state, rate, "the mean loss over " + total.count() + " rows is "
+                                    + total.lossSum() / total.count(), checkpointing);
+                        }
+                        if (!update(state.optimizer(), elasticNet, clipping, state.weights(), total, rate)) {
+                            throw diverged(state, rate, "the gradient holds NaN or infinite values (mean loss "
+                                    + total.lossSum() / total.count() + ")", checkpointing);
+                        }
+                        state.stepDone(total, rate, (System.nanoTime() - started) / 1e9);
+                        for (TrainingListener listener : all) {
+                            listener.afterStep(state);
+                        }
                     }
-                    position = state.position();
-                    jobs.describe(SparkJobs.stepDescription(state.epoch() + 1, params.epochs(), state.step() + 1,
-                            state.stepsPerEpoch()));
-                    double rate = state.nextRate();
-                    long started = System.nanoTime();
-                    GradientSum total = gradientSum(jsc, trainData, network, scaling, state.weights(), state.epoch(),
-                            state.step(), transport);
-                    if (!Double.isFinite(total.lossSum())) {
-                        throw diverged(state, rate, "the mean loss over " + total.count() + " rows is "
-                                + total.lossSum() / total.count(), checkpointing);
-                    }
-                    if (!update(state.optimizer(), elasticNet, clipping, state.weights(), total, rate)) {
-                        throw diverged(state, rate, "the gradient holds NaN or infinite values (mean loss "
-                                + total.lossSum() / total.count() + ")", checkpointing);
-                    }
-                    state.stepDone(total, rate, (System.nanoTime() - started) / 1e9);
-                    for (TrainingListener listener : all) {
-                        listener.afterStep(state);
+                } finally {
+                    if (epochSteps != null) {
+                        epochSteps.close();
                     }
                 }
                 // a step can overflow the weights with a finite gradient; the next loss would show it, but

@@ -22,6 +22,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Checkpoints, resumes, refused resumes, retried tasks and divergence, through the whole trainer on Spark. */
 @Tag("spark")
@@ -115,12 +117,16 @@ class ResumeTest {
         assertTrue(e.getMessage().contains("needs a checkpoint folder"), e.getMessage());
     }
 
-    @Test
-    void injectedTaskFailuresAreRetriedAndLeaveTheWeightsBitIdentical() throws Exception {
+    /** With an epoch's steps in one job, the failed task's retry takes up the step the driver waits on. */
+    @ParameterizedTest(name = "steps in jobs {0}")
+    @ValueSource(strings = {"per-epoch", "per-step"})
+    void injectedTaskFailuresAreRetriedAndLeaveTheWeightsBitIdentical(String stepJobs) throws Exception {
         SparkSession spark = SparkTestSession.restart("local[2,2]"); // a failed task is tried once more
         try {
             Dataset<Row> data = data(spark, 3, 2);
+            spark.sparkContext().setLocalProperty(StepLoop.KEY, "per-step");
             TrainingResult clean = new Trainer(params(), new ClusterParams()).fit(data, null, "label", "features");
+            spark.sparkContext().setLocalProperty(StepLoop.KEY, stepJobs);
             AtomicInteger failed = new AtomicInteger();
             List<String> reasons = new ArrayList<>();
             SparkListener counter = new SparkListener() {
@@ -141,6 +147,7 @@ class ResumeTest {
                 retried = new Trainer(params(), new ClusterParams()).fit(data, null, "label", "features");
             } finally {
                 spark.sparkContext().setLocalProperty(TaskFaults.KEY, null);
+                spark.sparkContext().setLocalProperty(StepLoop.KEY, null);
             }
             spark.sparkContext().listenerBus().waitUntilEmpty();
             spark.sparkContext().removeSparkListener(counter);

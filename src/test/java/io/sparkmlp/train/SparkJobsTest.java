@@ -44,36 +44,51 @@ class SparkJobsTest {
 
     @Test
     void everyJobOfAFitIsDescribedAndInTheFitsOwnJobGroupWhichIsThenGivenBack() throws Exception {
+        int steps = 256 / 32;
+        // by default under local[2] an epoch's steps are one job; per-step gives each step its own
+        List<String> perEpoch = describedJobsOfAFit(null);
+        for (String expected : List.of("sparkmlp pack", SparkJobs.epochStepsDescription(1, 2, 1, steps),
+                SparkJobs.epochStepsDescription(2, 2, 1, steps), "sparkmlp evaluate · epoch 2/2")) {
+            assertTrue(perEpoch.contains(expected), expected + " is not among " + perEpoch);
+        }
+        assertEquals(2, perEpoch.stream().filter(d -> d.startsWith("sparkmlp fit · epoch")).count(), perEpoch.toString());
+        List<String> perStep = describedJobsOfAFit("per-step");
+        for (String expected : List.of("sparkmlp pack", SparkJobs.stepDescription(1, 2, 1, steps),
+                SparkJobs.stepDescription(2, 2, steps, steps), "sparkmlp evaluate · epoch 2/2")) {
+            assertTrue(perStep.contains(expected), expected + " is not among " + perStep);
+        }
+        assertEquals(2 * steps, perStep.stream().filter(d -> d.startsWith("sparkmlp fit · epoch")).count(),
+                perStep.toString());
+
+        // a second fit gets a group of its own, or the one it is given
+        Dataset<Row> frame = TestData.frame(spark, TestData.blobs(256, 6, 3, 1.0, 11), 2);
+        Trainer named = new Trainer(params(1), new ClusterParams()).jobGroup("nightly-mlp");
+        named.fit(frame, null, "label", "features");
+        assertEquals("nightly-mlp", named.jobGroup());
+    }
+
+    /** The descriptions of a 2-epoch fit's jobs, with {@link StepLoop#KEY} set to {@code stepJobs} (null: unset). */
+    private List<String> describedJobsOfAFit(String stepJobs) throws Exception {
         Dataset<Row> frame = TestData.frame(spark, TestData.blobs(256, 6, 3, 1.0, 11), 2);
         Dataset<Row> validation = TestData.frame(spark, TestData.blobs(64, 6, 3, 1.0, 13), 2);
         JobLabels labels = new JobLabels();
         sc.addSparkListener(labels);
+        sc.setLocalProperty(StepLoop.KEY, stepJobs);
         Trainer trainer = new Trainer(params(2), new ClusterParams());
         try {
             trainer.fit(frame, validation, "label", "features");
             sc.listenerBus().waitUntilEmpty();
         } finally {
             sc.removeSparkListener(labels);
+            sc.setLocalProperty(StepLoop.KEY, null);
         }
         String group = trainer.jobGroup();
         assertTrue(group.startsWith("sparkmlp-fit-"), group);
-        List<String> descriptions = labels.jobs.stream().map(j -> j[0]).toList();
-        int steps = 256 / 32;
-        for (String expected : List.of("sparkmlp pack", SparkJobs.stepDescription(1, 2, 1, steps),
-                SparkJobs.stepDescription(2, 2, steps, steps), "sparkmlp evaluate · epoch 2/2")) {
-            assertTrue(descriptions.contains(expected), expected + " is not among " + descriptions);
-        }
-        assertEquals(2 * steps, descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch")).count(),
-                descriptions.toString());
         Set<String> groups = labels.jobs.stream().map(j -> String.valueOf(j[1])).collect(Collectors.toSet());
         assertEquals(Set.of(group), groups, "every job of the fit is in its group");
         assertNull(sc.getLocalProperty(SparkJobs.GROUP_KEY), "the thread's own (no) group is given back");
         assertNull(sc.getLocalProperty(SparkJobs.GROUP_DESCRIPTION_KEY));
-
-        // a second fit gets a group of its own, or the one it is given
-        Trainer named = new Trainer(params(1), new ClusterParams()).jobGroup("nightly-mlp");
-        named.fit(frame, null, "label", "features");
-        assertEquals("nightly-mlp", named.jobGroup());
+        return labels.jobs.stream().map(j -> j[0]).toList();
     }
 
     @Test

@@ -145,13 +145,16 @@ class StepJobTest {
         Dataset<Row> frame = TestData.frame(spark, TestData.blobs(256, 6, 3, 1.0, 6), 2);
         for (String transport : new String[] {"in-process", "task", "broadcast"}) {
             jsc.setLocalProperty(StepProfiler.TRANSPORT_KEY, transport);
+            jsc.setLocalProperty(StepProfiler.STEP_JOBS_KEY, "per-step");
             StepProfiler.Profile profile;
             try {
                 profile = StepProfiler.profile(frame, "label", "features", smallParams(), new ClusterParams(), 2, 12);
             } finally {
                 jsc.setLocalProperty(StepProfiler.TRANSPORT_KEY, null);
+                jsc.setLocalProperty(StepProfiler.STEP_JOBS_KEY, null);
             }
             assertEquals(transport, profile.transport());
+            assertEquals("per-step", profile.stepJobs());
             assertEquals(12, profile.steps());
             assertEquals(2, profile.partitions());
             assertTrue(profile.emptyJob().medianMs() > 0, "empty job " + profile.emptyJob());
@@ -202,12 +205,47 @@ class StepJobTest {
         }
     }
 
+    /**
+     * With an epoch's steps in one job there is no step job to measure beside each empty job; the delay
+     * must still land in compute, and the hand-off (the overhead) must stay free of it.
+     */
+    @Test
+    void anEpochsStepsInOneJobAreProfiledWithTheDelayInComputeAndTheEmptyJobsApart() {
+        Dataset<Row> frame = TestData.frame(spark, TestData.blobs(256, 6, 3, 1.0, 6), 2);
+        long delayMs = 80;
+        jsc.setLocalProperty(StepProfiler.STEP_JOBS_KEY, "per-epoch");
+        StepProfiler.Profile plain;
+        StepProfiler.Profile slow;
+        try {
+            plain = profileWith(frame, "in-process", 0);
+            slow = profileWith(frame, "in-process", delayMs);
+        } finally {
+            jsc.setLocalProperty(StepProfiler.STEP_JOBS_KEY, null);
+        }
+        String seen = "plain " + plain.toMap() + "; with a " + delayMs + " ms delay " + slow.toMap();
+        assertEquals("per-epoch", plain.stepJobs());
+        assertEquals(10, plain.steps());
+        assertTrue(plain.emptyJob().medianMs() > 0, seen);
+        assertTrue(slow.compute().medianMs() - plain.compute().medianMs() >= 0.9 * delayMs, seen);
+        assertTrue(slow.overhead().medianMs() < plain.overhead().medianMs() + delayMs / 2.0, seen);
+        assertTrue(slow.step().medianMs() >= slow.compute().medianMs(), seen);
+        assertEquals(0.0, plain.broadcast().medianMs(), "the weights are handed over by reference");
+        Map<?, ?> tasks = plain.tasks();
+        assertEquals(20, ((Map<?, ?>) tasks.get("empty_job")).get("tasks"), tasks.toString());
+        assertFalse(tasks.containsKey("step"), "one loop task serves a whole epoch: no per-step task metrics " + tasks);
+    }
+
     private static double taskMean(StepProfiler.Profile profile, String kind, String figure) {
         Map<?, ?> tasks = (Map<?, ?>) profile.tasks().get(kind);
         return ((Number) ((Map<?, ?>) tasks.get(figure)).get("mean")).doubleValue();
     }
 
+    /** A profile with the transport and the compute delay given; a job a step unless the caller set {@link StepProfiler#STEP_JOBS_KEY}. */
     private StepProfiler.Profile profileWith(Dataset<Row> frame, String transport, long delayMs) {
+        boolean stepJobsSet = jsc.getLocalProperty(StepProfiler.STEP_JOBS_KEY) != null;
+        if (!stepJobsSet) {
+            jsc.setLocalProperty(StepProfiler.STEP_JOBS_KEY, "per-step");
+        }
         jsc.setLocalProperty(StepProfiler.TRANSPORT_KEY, transport);
         jsc.setLocalProperty(TaskFaults.SLOW_KEY, Long.toString(delayMs));
         try {
@@ -215,6 +253,9 @@ class StepJobTest {
         } finally {
             jsc.setLocalProperty(StepProfiler.TRANSPORT_KEY, null);
             jsc.setLocalProperty(TaskFaults.SLOW_KEY, null);
+            if (!stepJobsSet) {
+                jsc.setLocalProperty(StepProfiler.STEP_JOBS_KEY, null);
+            }
         }
     }
 }

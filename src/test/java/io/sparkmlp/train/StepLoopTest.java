@@ -1,0 +1,141 @@
+package io.sparkmlp.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkmlp.SparkTestSession;
+import io.sparkmlp.TestData;
+import io.sparkmlp.nn.Activation;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** An epoch's steps in one Spark job ({@link StepLoop}): the same training as a job a step, in fewer jobs. */
+@Tag("spark")
+class StepLoopTest {
+
+    private final SparkSession spark = SparkTestSession.get();
+    private final JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+    /** The descriptions of the jobs Spark started. */
+    private static final class JobDescriptions extends SparkListener {
+        final List<String> descriptions = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onJobStart(SparkListenerJobStart start) {
+            descriptions.add(String.valueOf(start.properties().getProperty(SparkJobs.GROUP_DESCRIPTION_KEY)));
+        }
+    }
+
+    private record Fit(TrainingResult result, long stepJobs) {
+    }
+
+    private Fit fit(TrainingParams params, Dataset<Row> data, String stepJobs) throws Exception {
+        JobDescriptions jobs = new JobDescriptions();
+        spark.sparkContext().addSparkListener(jobs);
+        jsc.setLocalProperty(StepLoop.KEY, stepJobs);
+        try {
+            TrainingResult result = new Trainer(params, new ClusterParams()).fit(data, null, "label", "features");
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+            return new Fit(result, jobs.descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch")).count());
+        } finally {
+            jsc.setLocalProperty(StepLoop.KEY, null);
+            spark.sparkContext().removeSparkListener(jobs);
+        }
+    }
+
+    /**
+     * Batch 4 over 2 partitions leaves one partition without rows in many steps; dropout, class
+     * weights and Adam draw on (epoch, step, row) and the optimizer's state, so any step taken
+     * twice, skipped or out of order would show in the weights.
+     */
+    @ParameterizedTest(name = "{0} partition(s), batch {1}")
+    @CsvSource({"2, 4", "2, 32", "1, 16"})
+    void anEpochsStepsInOneJobGiveTheWeightsOfAJobAStepBitForBit(int partitions, int batch) throws Exception {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(200, 6, 3, 1.0, 21), partitions);
+        TrainingParams params = new TrainingParams().layers(6, 9, 3).activation(Activation.TANH).epochs(3)
+                .batchSize(batch).learningRate(0.05).dropout(new double[] {0.2}).classWeights("balanced").seed(8)
+                .set(HyperParameters.OPTIMIZER, "adam");
+        Fit perStep = fit(params, data, "per-step");
+        Fit perEpoch = fit(params, data, "per-epoch");
+        int steps = (200 + batch - 1) / batch;
+        assertEquals(3L * steps, perStep.stepJobs());
+        assertEquals(3L, perEpoch.stepJobs(), "one step job an epoch");
+        assertArrayEquals(perStep.result().model().weights(), perEpoch.result().model().weights());
+        assertEquals(TrainingListenersTest.figures(perStep.result().history()),
+                TrainingListenersTest.figures(perEpoch.result().history()));
+    }
+
+    @Test
+    void autoLoopsOnlyWhenEveryPartitionsTaskCanRunAtOnceInTheDriversJvm() {
+        assertTrue(StepLoop.perEpoch(jsc, SharedWeights.Transport.IN_PROCESS, 2));
+        assertTrue(StepLoop.perEpoch(jsc, SharedWeights.Transport.IN_PROCESS, 1));
+        assertFalse(StepLoop.perEpoch(jsc, SharedWeights.Transport.IN_PROCESS, 3), "local[2] runs 2 tasks at once");
+        assertFalse(StepLoop.perEpoch(jsc, SharedWeights.Transport.BROADCAST, 2), "broadcast weights");
+        jsc.setLocalProperty(StepLoop.KEY, "per-step");
+        try {
+            assertFalse(StepLoop.perEpoch(jsc, SharedWeights.Transport.IN_PROCESS, 2));
+            jsc.setLocalProperty(StepLoop.KEY, "per-epoch");
+            IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+                    () -> StepLoop.perEpoch(jsc, SharedWeights.Transport.IN_PROCESS, 5));
+            assertTrue(tooMany.getMessage().contains("5 partitions") && tooMany.getMessage().contains("local[2] runs 2"),
+                    tooMany.getMessage());
+            IllegalArgumentException task = assertThrows(IllegalArgumentException.class,
+                    () -> StepLoop.perEpoch(jsc, SharedWeights.Transport.TASK, 2));
+            assertTrue(task.getMessage().contains("shared by task"), task.getMessage());
+            jsc.setLocalProperty(StepLoop.KEY, "sometimes");
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                    () -> StepLoop.perEpoch(jsc, SharedWeights.Transport.IN_PROCESS, 2));
+            assertTrue(bad.getMessage().contains("'sometimes'"), bad.getMessage());
+        } finally {
+            jsc.setLocalProperty(StepLoop.KEY, null);
+        }
+    }
+
+    @Test
+    void moreTrainingPartitionsThanTheMastersThreadsTrainOneJobAStep() throws Exception {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(120, 6, 3, 1.0, 22), 3);
+        TrainingParams params = new TrainingParams().layers(6, 5, 3).epochs(2).batchSize(40).learningRate(0.1).seed(2);
+        assertEquals(2L * 3, fit(params, data, null).stepJobs());
+    }
+
+    @Test
+    void aTaskThatFailsForGoodEndsTheFitWithItsOwnMessage() throws Exception {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(120, 6, 3, 1.0, 23), 2);
+        TrainingParams params = new TrainingParams().layers(6, 5, 3).epochs(2).batchSize(40).learningRate(0.1).seed(2);
+        jsc.setLocalProperty(TaskFaults.KEY, "1:2:1"); // local[2] does not retry: the fit fails at epoch 2, step 3
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> fit(params, data, "per-epoch"));
+            assertTrue(e.getMessage().contains("injected failure of step task 1:2:1"), e.getMessage());
+        } finally {
+            jsc.setLocalProperty(TaskFaults.KEY, null);
+        }
+        // the session is fine afterwards: the loop's job ended with its task
+        assertEquals(2L, fit(params, data, "per-epoch").stepJobs());
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"local, 1", "local[4], 4", "'local[2,3]', 2", "spark://127.0.0.1:7077, 0",
+            "'local-cluster[2,1,1024]', 0", "yarn, 0"})
+    void theTasksALocalMasterRunsAtOnceAreReadFromItsName(String master, int threads) {
+        assertEquals(threads, StepLoop.localThreads(master));
+    }
+
+    @Test
+    void localStarRunsAsManyTasksAsTheMachineHasCores() {
+        assertEquals(Runtime.getRuntime().availableProcessors(), StepLoop.localThreads("local[*]"));
+    }
+}
