@@ -388,7 +388,9 @@ public final class BenchResults {
             double median = ((Number) t.get("median")).doubleValue();
             double target = ((Number) r.get("target")).doubleValue();
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2f | <= %.1f %s |%n",
-                    (transport.equals("per-epoch") ? "in-process, an epoch's steps in one job" : transport)
+                    (transport.equals("per-epoch") ? (r.get("master").toString().startsWith("local")
+                            ? "in-process, an epoch's steps in one job" : "the driver's socket, an epoch's steps in one job")
+                            : transport)
                             + (transport.equals(r.get("auto")) ? " (auto)" : ""),
                     median, ((Number) t.get("min")).doubleValue(), ((Number) t.get("max")).doubleValue(), t.get("runs"),
                     stepMs, middle(empty), target, median <= target ? "met" : "**not met**"));
@@ -460,6 +462,7 @@ public final class BenchResults {
                     spread(x.get("final_test_accuracy"), "%.4f"), spread(x.get("best_test_accuracy"), "%.4f"),
                     spread(x.get("train_s"), "%.1f"), spread(x.get("elapsed_s"), "%.1f"), spread(x.get("s_per_epoch"), "%.2f")));
         }
+        renderTimeTo(md, a, 0.88, 1.5);
         Map<String, Object> target = (Map<String, Object>) a.get("target");
         if (target.get("bound") == null) {
             md.append(String.format(Locale.ROOT, "%n%s: %.4f (the preset promises no accuracy).%n", target.get("target"),
@@ -478,6 +481,32 @@ public final class BenchResults {
                     .append(".\n");
             md.append(referenceBlasWarning(torch));
         }
+    }
+
+    /**
+     * Seconds of steps to {@code accuracy} from each trainer's epoch curves (the first epoch at or
+     * above it, run by run) and sparkmlp's median over PyTorch's, against {@code bound}; nothing when
+     * either has no curves.
+     */
+    @SuppressWarnings("unchecked")
+    private static void renderTimeTo(StringBuilder md, Map<String, Object> a, double accuracy, double bound) {
+        Map<String, Object> sparkmlp = (Map<String, Object>) a.get("sparkmlp");
+        Map<String, Object> torch = (Map<String, Object>) a.get("pytorch");
+        if (sparkmlp == null || torch == null || sparkmlp.get("curves") == null || torch.get("curves") == null) {
+            return;
+        }
+        Map<String, Object> ours = MainFigures.timeToSpread((List<List<Map<String, Object>>>) sparkmlp.get("curves"),
+                accuracy, "train_s");
+        Map<String, Object> theirs = MainFigures.timeToSpread((List<List<Map<String, Object>>>) torch.get("curves"),
+                accuracy, "train_s");
+        md.append(String.format(Locale.ROOT, "%nSeconds of steps to %.2f test accuracy (the first epoch at or above it,"
+                + " run by run): sparkmlp %s, PyTorch %s", accuracy, spread(ours, "%.2f"), spread(theirs, "%.2f")));
+        if (ours != null && theirs != null) {
+            double ratio = MainFigures.median(ours) / MainFigures.median(theirs);
+            md.append(String.format(Locale.ROOT, "; sparkmlp / PyTorch **%.2f** (target <= %.1f: %s)", ratio, bound,
+                    ratio <= bound ? "met" : "not met"));
+        }
+        md.append(".\n");
     }
 
     @SuppressWarnings("unchecked")

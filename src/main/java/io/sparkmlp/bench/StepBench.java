@@ -89,10 +89,11 @@ public final class StepBench {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         boolean loops = StepProfiler.autoStepJobs(jsc, partitions).equals(PER_EPOCH);
         report.put("auto", loops ? PER_EPOCH : StepProfiler.autoTransport(jsc));
-        // under a local master every transport exists, and an epoch's steps can share a job (in-process
-        // weights); on a cluster only the transports that cross JVMs, a job a step
+        // an epoch's steps in one job (weights in-process under a local master, over the driver's socket on a
+        // cluster), then a job a step with every transport the master offers: under a local master all of
+        // them, on a cluster the ones that cross JVMs
         List<String> transports = local ? List.of(PER_EPOCH, "in-process", "task", "broadcast")
-                : List.of("task", "broadcast");
+                : List.of(PER_EPOCH, "task", "broadcast");
         Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
         Map<String, double[]> ratios = new LinkedHashMap<>();
         Map<String, double[]> stepMs = new LinkedHashMap<>();
@@ -111,9 +112,9 @@ public final class StepBench {
         for (int r = 0; r < repeats; r++) {
             for (int t = 0; t < transports.size(); t++) {
                 String transport = transports.get((r + t) % transports.size());
-                // "per-epoch": in-process weights, an epoch's steps in one job; the others a job a step
+                // "per-epoch": an epoch's steps in one job, the weights as auto shares them; the others a job a step
                 spark.sparkContext().setLocalProperty(StepProfiler.TRANSPORT_KEY,
-                        transport.equals(PER_EPOCH) ? "in-process" : transport);
+                        transport.equals(PER_EPOCH) ? null : transport);
                 spark.sparkContext().setLocalProperty(StepProfiler.STEP_JOBS_KEY,
                         transport.equals(PER_EPOCH) ? PER_EPOCH : "per-step");
                 StepProfiler.Profile p = StepProfiler.profile(train, "label", "features", params, options.cluster(),

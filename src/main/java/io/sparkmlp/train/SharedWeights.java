@@ -64,10 +64,7 @@ abstract class SharedWeights implements Serializable, AutoCloseable {
      * first, else the Spark conf; {@code auto} when unset. Read it once per fit: getConf() copies the conf.
      */
     static Transport transport(JavaSparkContext jsc) {
-        String value = jsc.getLocalProperty(TRANSPORT_KEY);
-        if (value == null) {
-            value = jsc.getConf().get(TRANSPORT_KEY, "auto");
-        }
+        String value = setting(jsc);
         boolean local = jsc.sc().isLocal();
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "auto" -> auto(jsc);
@@ -83,6 +80,15 @@ abstract class SharedWeights implements Serializable, AutoCloseable {
             default -> throw new IllegalArgumentException(TRANSPORT_KEY + " must be auto, in-process, task or broadcast,"
                     + " got '" + value + "'");
         };
+    }
+
+    /** The {@value #TRANSPORT_KEY} setting as given, trimmed and in lower case: a local property of this thread, else the conf; "auto" when unset. */
+    static String setting(JavaSparkContext jsc) {
+        String value = jsc.getLocalProperty(TRANSPORT_KEY);
+        if (value == null) {
+            value = jsc.getConf().get(TRANSPORT_KEY, "auto");
+        }
+        return value.trim().toLowerCase(Locale.ROOT);
     }
 
     /** Shares {@code weights} for one job by {@code transport}. */

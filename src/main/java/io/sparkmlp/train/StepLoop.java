@@ -24,31 +24,57 @@ import scala.reflect.ClassTag$;
 import scala.runtime.BoxedUnit;
 
 /**
- * An epoch's steps in one Spark job instead of one job each, under a local master. The job's
- * tasks (one per partition, all running at once) stay up for the epoch; every step the driver hands
- * them the weights, each computes its partition's share of the step's mini-batch exactly as a
- * step's own task would ({@link StepTask#gradient}), hands its sum back, and waits for the next
- * step, while the driver adds the sums in partition order ({@link OrderedSum}) and takes the
- * optimizer's step. The driver still averages, steps and shares the weights every step; what goes is
- * Spark's cost of a job per step (scheduling, task launch and completion, about 2.5 ms under
- * {@code local[2]} here, more than the step's arithmetic at batch 128). The weights and the
- * gradients are handed over by reference, as {@link SharedWeights}' {@code in-process} does, so the
+ * An epoch's steps in one Spark job instead of one job each. The job's tasks (one per partition, all
+ * running at once) stay up for the epoch; every step the driver hands them the weights, each
+ * computes its partition's share of the step's mini-batch exactly as a step's own task would
+ * ({@link StepTask#gradient}), hands its sum back, and waits for the next step, while the driver adds
+ * the sums in partition order ({@link OrderedSum}) and takes the optimizer's step. The driver still
+ * averages, steps and shares the weights every step; what goes is Spark's cost of a job per step
+ * (scheduling, task launch and completion: about 2.5 ms under {@code local[2]} and 11 ms on the
+ * loopback cluster here, more than the step's arithmetic at batch 128). Under a local master the
+ * weights and the sums are handed over by reference, as {@link SharedWeights}' {@code in-process}
+ * does; on a cluster they travel over a socket of the driver's ({@link StepServer}). Either way the
  * steps are bit-identical to one job a step.
  *
  * <p>Chosen by {@value #KEY}, a local property of the training thread or a Spark setting:
- * {@code auto} (the default) loops when the master is local, the weights are shared in-process and
- * every partition's task can run at once ({@code partitions <= threads} of the master), else one job
- * a step; {@code per-epoch} insists (and says why it cannot); {@code per-step} never loops. A task
- * that fails is retried by Spark as any task is ({@code local[N,F]}); the retry takes up the step the
- * driver is waiting on, which it computes as the failed attempt would have. Cancelling the job group
- * ends the job and the fit as it does between steps.
+ * {@code auto} (the default) loops where it can, else one job a step; {@code per-epoch} insists (and
+ * says why it cannot); {@code per-step} never loops. It can when every partition's task can run at
+ * once (at most as many partitions as the master's task slots), the weights are not set to travel
+ * by {@code task} or {@code broadcast} ({@value SharedWeights#TRANSPORT_KEY}) and, on a cluster,
+ * executors are not added and removed on the fly (dynamic allocation) and Spark's network encryption
+ * is off (the socket's floats are not encrypted). On a cluster the tasks must also reach the driver
+ * on {@value #PORT_KEY} (any free port by default); where not every task has connected within
+ * {@value #JOIN_TIMEOUT_KEY} seconds, or one cannot connect at all, the loop gives up with
+ * {@link Unavailable} and the fit goes on a job a step, from the same step.
+ *
+ * <p>A task that fails is retried by Spark as any task is; the retry takes up the step the driver is
+ * waiting on, which it computes as the failed attempt would have. Cancelling the job group ends the
+ * job and the fit as it does between steps.
  */
 final class StepLoop implements AutoCloseable {
 
     /** Spark setting or local property: auto, per-epoch or per-step. */
     static final String KEY = "spark.sparkmlp.stepJobs";
+    /** The driver's port for an epoch's step tasks on a cluster; 0 (the default): any free one. */
+    static final String PORT_KEY = "spark.sparkmlp.stepJobs.port";
+    /** Seconds for every task of an epoch's step job to connect on a cluster before the fit goes on a job a step. */
+    static final String JOIN_TIMEOUT_KEY = "spark.sparkmlp.stepJobs.joinTimeout";
 
-    private static final ClassTag<Integer> COUNT_TAG = ClassTag$.MODULE$.apply(Integer.class);
+    /** Test-only: "true" makes the loop use its socket under a local master too, as on a cluster. */
+    static final String TEST_SOCKET_KEY = "spark.sparkmlp.test.stepSocket";
+    /** Test-only: the host:port the tasks are told to connect to instead of the server's own. */
+    static final String TEST_ADVERTISE_KEY = "spark.sparkmlp.test.stepAdvertise";
+
+    /** The loop cannot go on (a task cannot reach the driver, or not every task got a slot); no step was taken by it. */
+    static final class Unavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(String message) {
+            super(message);
+        }
+    }
+
+    private static final ClassTag<String> END_TAG = ClassTag$.MODULE$.apply(String.class);
     private static final Pattern LOCAL_MASTER = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
     /** The loops of this JVM's running fits, by key; a task finds its own through the key it carries. */
     private static final Map<Long, StepLoop> RUNNING = new ConcurrentHashMap<>();
@@ -71,6 +97,16 @@ final class StepLoop implements AutoCloseable {
     private boolean jobEnded;
     private Throwable jobFailure;
     private Thread runner;
+    /** The socket the tasks connect to on a cluster; null under a local master. */
+    private StepServer server;
+    private String jobTag;
+    private org.apache.spark.SparkContext sc;
+    private long startedNanos;
+    private long joinTimeoutNanos;
+    private final boolean[] connected;
+    private int connectedCount;
+    /** Why a task could not take part (it could not reach the driver); null while all can. */
+    private String unavailable;
     /** The driver's time adding the last step's sums, for the step profile. */
     private long lastSumNanos;
 
@@ -78,6 +114,7 @@ final class StepLoop implements AutoCloseable {
         this.key = key;
         this.partitions = partitions;
         this.sums = new GradientSum[partitions];
+        this.connected = new boolean[partitions];
     }
 
     /** Whether to loop over whole epochs: what {@value #KEY} resolves to for this fit. */
@@ -103,18 +140,38 @@ final class StepLoop implements AutoCloseable {
     /** Why an epoch's steps cannot share one job on this context; null when they can. */
     static String refusal(JavaSparkContext jsc, SharedWeights.Transport transport, int partitions) {
         String master = jsc.sc().master();
-        int threads = jsc.sc().isLocal() ? localThreads(master) : 0;
-        String refusal = null;
-        if (threads == 0) {
-            refusal = "the master " + master + " runs the tasks outside the driver's JVM";
-        } else if (transport != SharedWeights.Transport.IN_PROCESS) {
-            refusal = "the weights are shared by " + transport.id() + " (" + SharedWeights.TRANSPORT_KEY
-                    + "), not in-process";
-        } else if (partitions > threads) {
-            refusal = "the data has " + partitions + " partitions and the master " + master + " runs " + threads
-                    + " tasks at once; every partition's task must run at once";
+        org.apache.spark.SparkConf conf = jsc.getConf();
+        if (jsc.sc().isLocal()) {
+            int threads = localThreads(master);
+            if (transport != SharedWeights.Transport.IN_PROCESS) {
+                return "the weights are shared by " + transport.id() + " (" + SharedWeights.TRANSPORT_KEY
+                        + "), not in-process";
+            }
+            if (threads == 0 || partitions > threads) {
+                return "the data has " + partitions + " partitions and the master " + master + " runs " + threads
+                        + " tasks at once; every partition's task must run at once";
+            }
+            return null;
         }
-        return refusal;
+        String weights = SharedWeights.setting(jsc);
+        if (weights.equals("task") || weights.equals("broadcast")) {
+            return "the weights are set to travel by " + weights + " (" + SharedWeights.TRANSPORT_KEY + "), a job a step";
+        }
+        if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+            return "dynamic allocation is on (spark.dynamicAllocation.enabled): executors may come and go mid-epoch";
+        }
+        if (conf.getBoolean("spark.network.crypto.enabled", false) || conf.getBoolean("spark.ssl.enabled", false)) {
+            return "Spark's network encryption is on, and the step socket's floats are not encrypted";
+        }
+        if (!conf.contains("spark.default.parallelism")) {
+            // the cluster's cores (at least 2) when spark.default.parallelism is unset
+            int slots = jsc.sc().defaultParallelism() / Math.max(1, conf.getInt("spark.task.cpus", 1));
+            if (partitions > slots) {
+                return "the data has " + partitions + " partitions and the executors run " + slots
+                        + " tasks at once; every partition's task must run at once";
+            }
+        }
+        return null;
     }
 
     /** The tasks a local master runs at once ({@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}); 0 for others. */
@@ -137,15 +194,51 @@ final class StepLoop implements AutoCloseable {
     static StepLoop start(PackedData data, StepTask steps) {
         long key = NEXT_KEY.incrementAndGet();
         StepLoop loop = new StepLoop(key, data.numPartitions());
-        RUNNING.put(key, loop);
         RDD<Block> blocks = data.blocks().rdd();
-        EpochTasks tasks = new EpochTasks(data.checkingRows(new PartitionLoop(steps, key)));
-        scala.Function2<Object, Integer, BoxedUnit> ignoreCounts = (partition, count) -> BoxedUnit.UNIT;
+        org.apache.spark.SparkContext sc = blocks.sparkContext();
+        loop.sc = sc;
+        StepServer.Endpoint endpoint = null;
+        if (!sc.isLocal() || Boolean.parseBoolean(setting(sc, TEST_SOCKET_KEY, "false"))) {
+            org.apache.spark.SparkConf conf = sc.getConf();
+            String host = conf.get("spark.driver.host", "localhost");
+            loop.server = StepServer.open(loop, conf.get("spark.driver.bindAddress", host), conf.getInt(PORT_KEY, 0), host);
+            endpoint = loop.server.endpoint();
+            String advertised = setting(sc, TEST_ADVERTISE_KEY, "");
+            if (!advertised.isEmpty()) {
+                int colon = advertised.lastIndexOf(':');
+                endpoint = new StepServer.Endpoint(advertised.substring(0, colon),
+                        Integer.parseInt(advertised.substring(colon + 1)), endpoint.token());
+            }
+            String timeout = setting(sc, JOIN_TIMEOUT_KEY, "60");
+            double seconds;
+            try {
+                seconds = Double.parseDouble(timeout);
+            } catch (NumberFormatException e) {
+                seconds = Double.NaN;
+            }
+            if (!(seconds > 0) || Double.isInfinite(seconds)) {
+                loop.server.close();
+                throw new IllegalArgumentException(JOIN_TIMEOUT_KEY + " must be a number of seconds > 0, got '"
+                        + timeout + "'");
+            }
+            loop.joinTimeoutNanos = (long) (seconds * 1e9);
+        }
+        RUNNING.put(key, loop);
+        loop.jobTag = "sparkmlp-epoch-steps-" + key;
+        loop.startedNanos = System.nanoTime();
+        EpochTasks tasks = new EpochTasks(data.checkingRows(new PartitionLoop(steps, key, endpoint)));
+        scala.Function2<Object, String, BoxedUnit> ends = (partition, reason) -> {
+            if (!reason.isEmpty()) {
+                loop.cannotTakePart(reason);
+            }
+            return BoxedUnit.UNIT;
+        };
         // a thread made here inherits this thread's Spark local properties: job group, description, settings
         loop.runner = new Thread(() -> {
             Throwable failure = null;
             try {
-                blocks.sparkContext().runJob(blocks, tasks, ignoreCounts, COUNT_TAG);
+                sc.addJobTag(loop.jobTag);
+                sc.runJob(blocks, tasks, ends, END_TAG);
             } catch (Throwable e) {
                 failure = e;
             }
@@ -174,6 +267,15 @@ final class StepLoop implements AutoCloseable {
             delivered = 0;
             stepPublished.signalAll();
             while (delivered < partitions) {
+                String giveUp = unavailable != null ? unavailable
+                        : server != null && connectedCount < partitions
+                        && System.nanoTime() - startedNanos > joinTimeoutNanos
+                        ? connectedCount + " of " + partitions + " tasks connected to the driver within "
+                        + joinTimeoutNanos / 1e9 + " s (" + JOIN_TIMEOUT_KEY + "); the others found no free slot"
+                        + " or cannot reach it" : null;
+                if (giveUp != null) {
+                    throw new Unavailable("an epoch's steps cannot share one job: " + giveUp);
+                }
                 if (jobEnded) {
                     if (jobFailure != null) {
                         throw StepLoop.<RuntimeException>rethrow(jobFailure);
@@ -181,7 +283,12 @@ final class StepLoop implements AutoCloseable {
                     throw new IllegalStateException("the epoch's step job ended at step " + step + " with "
                             + delivered + " of " + partitions + " partitions' sums in");
                 }
-                sumArrived.awaitUninterruptibly();
+                if (server == null) {
+                    sumArrived.awaitUninterruptibly();
+                } else {
+                    // wakes up to look at the join deadline
+                    sumArrived.awaitNanos(100_000_000L);
+                }
             }
             long summing = System.nanoTime();
             OrderedSum total = new OrderedSum(partitions);
@@ -191,9 +298,18 @@ final class StepLoop implements AutoCloseable {
             GradientSum result = total.total();
             lastSumNanos = System.nanoTime() - summing;
             return result;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for step " + step + "'s sums", e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** A local property of the calling thread, else the Spark setting, else {@code otherwise}. */
+    private static String setting(org.apache.spark.SparkContext sc, String key, String otherwise) {
+        String value = sc.getLocalProperty(key);
+        return value != null ? value.trim() : sc.getConf().get(key, otherwise).trim();
     }
 
     /** The driver's time adding the last step's partition sums. */
@@ -211,12 +327,51 @@ final class StepLoop implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        boolean giveUp;
+        lock.lock();
+        try {
+            giveUp = unavailable != null || (server != null && connectedCount < partitions);
+        } finally {
+            lock.unlock();
+        }
+        if (giveUp) {
+            // a task that never got a slot would keep the job waiting: end it
+            sc.cancelJobsWithTag(jobTag);
+        }
         try {
             runner.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             RUNNING.remove(key);
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    /** A task connected to the step server (on a cluster). */
+    void taskConnected(int partition) {
+        lock.lock();
+        try {
+            if (!connected[partition]) {
+                connected[partition] = true;
+                connectedCount++;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void cannotTakePart(String reason) {
+        lock.lock();
+        try {
+            if (unavailable == null) {
+                unavailable = reason;
+            }
+            sumArrived.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -236,7 +391,7 @@ final class StepLoop implements AutoCloseable {
      * Waits until the driver publishes one whose sum this partition has not handed in yet (a retried
      * task starts at the step the driver waits on), looking every so often whether Spark killed the task.
      */
-    private int awaitStep(int partition, int done, TaskContext context) {
+    int awaitStep(int partition, int done, TaskContext context) {
         lock.lock();
         try {
             while (!ended && (currentStep <= done || sums[partition] != null)) {
@@ -256,7 +411,7 @@ final class StepLoop implements AutoCloseable {
     }
 
     /** The weights of the published step {@code step}; only read between its publication and its last sum. */
-    private float[] weights(int step) {
+    float[] weights(int step) {
         lock.lock();
         try {
             if (step != currentStep) {
@@ -269,7 +424,7 @@ final class StepLoop implements AutoCloseable {
         }
     }
 
-    private void deliver(int step, int partition, GradientSum sum) {
+    void deliver(int step, int partition, GradientSum sum) {
         lock.lock();
         try {
             // a sum of a step already summed (a retried task's predecessor) is dropped
@@ -292,20 +447,28 @@ final class StepLoop implements AutoCloseable {
     }
 
     /** One partition's task: its blocks held for the epoch, one gradient per published step. */
-    private static final class PartitionLoop implements Function2<Integer, Iterator<Block>, Iterator<Integer>> {
+    private static final class PartitionLoop implements Function2<Integer, Iterator<Block>, Iterator<String>> {
 
         private static final long serialVersionUID = 1L;
 
         private final StepTask steps;
         private final long key;
+        /** The driver's socket on a cluster; null under a local master (the loop is in this JVM). */
+        private final StepServer.Endpoint endpoint;
 
-        PartitionLoop(StepTask steps, long key) {
+        PartitionLoop(StepTask steps, long key, StepServer.Endpoint endpoint) {
             this.steps = steps;
             this.key = key;
+            this.endpoint = endpoint;
         }
 
+        /** The empty string when the loop ended; else why this task could not take part. */
         @Override
-        public Iterator<Integer> call(Integer partition, Iterator<Block> blocksIn) {
+        public Iterator<String> call(Integer partition, Iterator<Block> blocksIn) throws java.io.IOException {
+            TaskContext context = TaskContext.get();
+            if (endpoint != null) {
+                return List.of(overSocket(partition, blocksIn, context)).iterator();
+            }
             StepLoop loop = RUNNING.get(key);
             if (loop == null) {
                 throw new IllegalStateException("epoch step loop " + key + " is not in this JVM: either its epoch is"
@@ -313,10 +476,8 @@ final class StepLoop implements AutoCloseable {
             }
             List<Block> blocks = new ArrayList<>();
             blocksIn.forEachRemaining(blocks::add);
-            TaskContext context = TaskContext.get();
             float[] gradient = null;
             int done = -1;
-            int count = 0;
             for (int step = loop.awaitStep(partition, done, context); step >= 0;
                  step = loop.awaitStep(partition, done, context)) {
                 float[] weights = loop.weights(step);
@@ -326,26 +487,53 @@ final class StepLoop implements AutoCloseable {
                 loop.deliver(step, partition, steps.gradient(partition, blocks.iterator(), weights, steps.epoch(), step,
                         gradient));
                 done = step;
-                count++;
             }
-            return List.of(count).iterator();
+            return List.of("").iterator();
+        }
+
+        private String overSocket(int partition, Iterator<Block> blocksIn, TaskContext context)
+                throws java.io.IOException {
+            StepServer.Client client;
+            try {
+                client = StepServer.Client.connect(endpoint, partition);
+            } catch (java.io.IOException e) {
+                if (StepServer.unreachable(e)) {
+                    return "the task of partition " + partition + " cannot reach the driver at " + endpoint.host() + ":"
+                            + endpoint.port() + " (" + e.getMessage() + "); open that port to the executors or set "
+                            + PORT_KEY;
+                }
+                throw e;
+            }
+            try (client) {
+                List<Block> blocks = new ArrayList<>();
+                blocksIn.forEachRemaining(blocks::add);
+                float[] gradient = null;
+                for (int step = client.awaitStep(context); step >= 0; step = client.awaitStep(context)) {
+                    float[] weights = client.weights();
+                    if (gradient == null) {
+                        gradient = new float[weights.length];
+                    }
+                    client.send(step, steps.gradient(partition, blocks.iterator(), weights, steps.epoch(), step, gradient));
+                }
+                return "";
+            }
         }
     }
 
     /** The partition loop as the function {@code SparkContext.runJob} takes. */
     private static final class EpochTasks
-            implements scala.Function2<TaskContext, scala.collection.Iterator<Block>, Integer>, Serializable {
+            implements scala.Function2<TaskContext, scala.collection.Iterator<Block>, String>, Serializable {
 
         private static final long serialVersionUID = 1L;
 
-        private final Function2<Integer, Iterator<Block>, Iterator<Integer>> task;
+        private final Function2<Integer, Iterator<Block>, Iterator<String>> task;
 
-        EpochTasks(Function2<Integer, Iterator<Block>, Iterator<Integer>> task) {
+        EpochTasks(Function2<Integer, Iterator<Block>, Iterator<String>> task) {
             this.task = task;
         }
 
         @Override
-        public Integer apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
+        public String apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
             try {
                 return task.call(context.partitionId(), CollectionConverters.asJava(blocks)).next();
             } catch (RuntimeException e) {

@@ -249,7 +249,8 @@ public final class StepProfiler {
      * the steps, then the steps. Broadcast is 0 (the weights are handed over by reference), aggregation
      * the driver's partition-order sum, scheduling the hand-off: publishing, waking the tasks and their
      * sums reaching the driver. Spark's task metrics cover the empty jobs only: one loop task serves a
-     * whole epoch.
+     * whole epoch. On a cluster the weights and the sums cross the driver's socket, so the hand-off
+     * includes their transfer ("broadcast" stays 0: it is not measured apart).
      */
     private static Profile runLoop(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
                                    TrainingParams params, Trainer trainer, int warmup, int steps) {
@@ -323,7 +324,7 @@ public final class StepProfiler {
                 loop.close();
             }
         }
-        return new Profile(SharedWeights.Transport.IN_PROCESS.id(), "per-epoch", steps, data.numPartitions(),
+        return new Profile(jsc.sc().isLocal() ? SharedWeights.Transport.IN_PROCESS.id() : "socket", "per-epoch", steps, data.numPartitions(),
                 params.batchSize(), Stats.of(emptyJob), Stats.of(wall), Stats.of(new long[steps]), Stats.of(compute),
                 Stats.of(aggregation), Stats.of(update), Stats.of(scheduling), Stats.of(overhead), tasks.toMap());
     }

@@ -302,9 +302,25 @@ public final class Trainer {
                         }
                         double rate = state.nextRate();
                         long started = System.nanoTime();
-                        GradientSum total = perEpoch ? epochSteps.step(state.step(), state.weights())
-                                : gradientSum(jsc, trainData, network, scaling, state.weights(), state.epoch(),
-                                state.step(), transport);
+                        GradientSum total = null;
+                        if (perEpoch) {
+                            try {
+                                total = epochSteps.step(state.step(), state.weights());
+                            } catch (StepLoop.Unavailable e) {
+                                // the state has not moved: this step and the rest go a job each
+                                LOG.warn("{}; the fit goes on with a Spark job a step from {}", e.getMessage(),
+                                        state.position());
+                                epochSteps.close();
+                                epochSteps = null;
+                                perEpoch = false;
+                                jobs.describe(SparkJobs.stepDescription(state.epoch() + 1, params.epochs(),
+                                        state.step() + 1, state.stepsPerEpoch()));
+                            }
+                        }
+                        if (total == null) {
+                            total = gradientSum(jsc, trainData, network, scaling, state.weights(), state.epoch(),
+                                    state.step(), transport);
+                        }
                         if (!Double.isFinite(total.lossSum())) {
                             throw diverged(state, rate, "the mean loss over " + total.count() + " rows is "
                                     + total.lossSum() / total.count(), checkpointing);

@@ -119,14 +119,16 @@ class ResumeTest {
 
     /** With an epoch's steps in one job, the failed task's retry takes up the step the driver waits on. */
     @ParameterizedTest(name = "steps in jobs {0}")
-    @ValueSource(strings = {"per-epoch", "per-step"})
+    @ValueSource(strings = {"per-epoch", "per-epoch over the socket", "per-step"})
     void injectedTaskFailuresAreRetriedAndLeaveTheWeightsBitIdentical(String stepJobs) throws Exception {
         SparkSession spark = SparkTestSession.restart("local[2,2]"); // a failed task is tried once more
         try {
             Dataset<Row> data = data(spark, 3, 2);
             spark.sparkContext().setLocalProperty(StepLoop.KEY, "per-step");
             TrainingResult clean = new Trainer(params(), new ClusterParams()).fit(data, null, "label", "features");
-            spark.sparkContext().setLocalProperty(StepLoop.KEY, stepJobs);
+            spark.sparkContext().setLocalProperty(StepLoop.KEY, stepJobs.startsWith("per-epoch") ? "per-epoch" : stepJobs);
+            // the socket a cluster's tasks use, here under a local master: a retry must connect again
+            spark.sparkContext().setLocalProperty(StepLoop.TEST_SOCKET_KEY, String.valueOf(stepJobs.endsWith("socket")));
             AtomicInteger failed = new AtomicInteger();
             List<String> reasons = new ArrayList<>();
             SparkListener counter = new SparkListener() {
@@ -148,6 +150,7 @@ class ResumeTest {
             } finally {
                 spark.sparkContext().setLocalProperty(TaskFaults.KEY, null);
                 spark.sparkContext().setLocalProperty(StepLoop.KEY, null);
+                spark.sparkContext().setLocalProperty(StepLoop.TEST_SOCKET_KEY, null);
             }
             spark.sparkContext().listenerBus().waitUntilEmpty();
             spark.sparkContext().removeSparkListener(counter);

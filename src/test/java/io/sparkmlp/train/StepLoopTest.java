@@ -10,6 +10,7 @@ import io.sparkmlp.SparkTestSession;
 import io.sparkmlp.TestData;
 import io.sparkmlp.nn.Activation;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
@@ -39,17 +40,95 @@ class StepLoopTest {
         }
     }
 
-    private record Fit(TrainingResult result, long stepJobs) {
+    /** A fit's result, its jobs that ran steps, and how many of those were an epoch's steps in one job. */
+    private record Fit(TrainingResult result, long stepJobs, long loopJobs) {
+    }
+
+    private static TrainingParams socketParams() {
+        return new TrainingParams().layers(6, 9, 3).activation(Activation.TANH).epochs(3).batchSize(8)
+                .learningRate(0.05).dropout(new double[] {0.2}).seed(8).set(HyperParameters.OPTIMIZER, "adam");
+    }
+
+    /** What a cluster's tasks do, here under a local master: the weights out and the sums back over the driver's socket. */
+    @Test
+    void overTheDriversSocketAnEpochsStepsGiveTheWeightsOfAJobAStepBitForBit() throws Exception {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(100, 6, 3, 1.0, 24), 2);
+        Fit perStep = fit(socketParams(), data, "per-step");
+        Fit overSocket = fit(socketParams(), data, "per-epoch", Map.of(StepLoop.TEST_SOCKET_KEY, "true"));
+        assertEquals(3L, overSocket.stepJobs());
+        assertArrayEquals(perStep.result().model().weights(), overSocket.result().model().weights());
+        assertEquals(TrainingListenersTest.figures(perStep.result().history()),
+                TrainingListenersTest.figures(overSocket.result().history()));
+    }
+
+    @Test
+    void whenTheTasksCannotReachTheDriverTheFitGoesOnAJobAStepFromTheSameStep() throws Exception {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(100, 6, 3, 1.0, 24), 2);
+        Fit perStep = fit(socketParams(), data, "per-step");
+        // port 1 on loopback refuses every connection
+        Fit unreachable = fit(socketParams(), data, "per-epoch",
+                Map.of(StepLoop.TEST_SOCKET_KEY, "true", StepLoop.TEST_ADVERTISE_KEY, "127.0.0.1:1"));
+        int steps = (100 + 7) / 8;
+        assertEquals(1L, unreachable.loopJobs(), "one loop was tried, and then no more");
+        assertEquals(1L + 3L * steps, unreachable.stepJobs());
+        assertArrayEquals(perStep.result().model().weights(), unreachable.result().model().weights());
+    }
+
+    /**
+     * Another job holds one of local[2]'s two slots for a while, so the loop's second task cannot
+     * start: after the join timeout the fit goes on a job a step (whose tasks wait for the slot like
+     * any job's) and still ends with the weights of a job a step.
+     */
+    @Test
+    void whenATaskFindsNoFreeSlotTheLoopGivesUpAfterTheJoinTimeout() throws Exception {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(100, 6, 3, 1.0, 24), 2);
+        Fit perStep = fit(socketParams(), data, "per-step");
+        Thread hog = new Thread(() -> jsc.parallelize(List.of(1), 1).foreach(x -> Thread.sleep(4_000)));
+        hog.start();
+        Thread.sleep(500); // its task has the slot
+        long started = System.nanoTime();
+        Fit starved = fit(socketParams(), data, "per-epoch",
+                Map.of(StepLoop.TEST_SOCKET_KEY, "true", StepLoop.JOIN_TIMEOUT_KEY, "1"));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        hog.join();
+        assertEquals(1L, starved.loopJobs(), "one loop was tried, and then no more");
+        assertTrue(seconds >= 1.0, "the loop waited its join timeout: " + seconds + " s");
+        assertArrayEquals(perStep.result().model().weights(), starved.result().model().weights());
+    }
+
+    @Test
+    void aJoinTimeoutThatIsNotAPositiveNumberIsRefusedNamingIt() {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(100, 6, 3, 1.0, 24), 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fit(socketParams(), data,
+                "per-epoch", Map.of(StepLoop.TEST_SOCKET_KEY, "true", StepLoop.JOIN_TIMEOUT_KEY, "soon")));
+        assertEquals(StepLoop.JOIN_TIMEOUT_KEY + " must be a number of seconds > 0, got 'soon'", e.getMessage());
     }
 
     private Fit fit(TrainingParams params, Dataset<Row> data, String stepJobs) throws Exception {
+        return fit(params, data, stepJobs, Map.of());
+    }
+
+    /** A fit with {@link StepLoop#KEY} set to {@code stepJobs} and the other local properties given. */
+    private Fit fit(TrainingParams params, Dataset<Row> data, String stepJobs, Map<String, String> properties)
+            throws Exception {
+        properties.forEach(jsc::setLocalProperty);
+        try {
+            return fitWith(params, data, stepJobs);
+        } finally {
+            properties.keySet().forEach(key -> jsc.setLocalProperty(key, null));
+        }
+    }
+
+    private Fit fitWith(TrainingParams params, Dataset<Row> data, String stepJobs) throws Exception {
         JobDescriptions jobs = new JobDescriptions();
         spark.sparkContext().addSparkListener(jobs);
         jsc.setLocalProperty(StepLoop.KEY, stepJobs);
         try {
             TrainingResult result = new Trainer(params, new ClusterParams()).fit(data, null, "label", "features");
             spark.sparkContext().listenerBus().waitUntilEmpty();
-            return new Fit(result, jobs.descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch")).count());
+            return new Fit(result, jobs.descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch")).count(),
+                    jobs.descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch") && d.contains("· steps "))
+                            .count());
         } finally {
             jsc.setLocalProperty(StepLoop.KEY, null);
             spark.sparkContext().removeSparkListener(jobs);
