@@ -1,7 +1,9 @@
 package io.sparkmlp.train;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +15,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -42,14 +46,17 @@ import scala.runtime.BoxedUnit;
  * once (at most as many partitions as the master's task slots), the weights are not set to travel
  * by {@code task} or {@code broadcast} ({@value SharedWeights#TRANSPORT_KEY}) and, on a cluster,
  * executors are not added and removed on the fly (dynamic allocation) and Spark's network encryption
- * is off (the socket's floats are not encrypted). On a cluster the tasks must also reach the driver
- * on {@value #PORT_KEY} (any free port by default); where not every task has connected within
- * {@value #JOIN_TIMEOUT_KEY} seconds, or one cannot connect at all, the loop gives up with
- * {@link Unavailable} and the fit goes on a job a step, from the same step.
+ * is off (the socket's floats are not encrypted), and speculation is off (a loop task runs the whole
+ * epoch). On a cluster the tasks must also reach the driver on {@value #PORT_KEY} (any free port by
+ * default). Where a task cannot connect at all, or some partition has had no running task for
+ * {@value #JOIN_TIMEOUT_KEY} seconds (at the start, or after a task was lost: its slot taken by
+ * another job, say), the loop gives up with {@link Unavailable}: under {@code auto} the fit goes on a
+ * job a step, from the same step; under {@code per-epoch} it fails.
  *
  * <p>A task that fails is retried by Spark as any task is; the retry takes up the step the driver is
  * waiting on, which it computes as the failed attempt would have. Cancelling the job group ends the
- * job and the fit as it does between steps.
+ * job and the fit as it does between steps. While the loop runs its tasks hold every slot, so the
+ * driver must not run another Spark job between steps ({@link TrainingListener#afterStep}).
  */
 final class StepLoop implements AutoCloseable {
 
@@ -57,7 +64,11 @@ final class StepLoop implements AutoCloseable {
     static final String KEY = "spark.sparkmlp.stepJobs";
     /** The driver's port for an epoch's step tasks on a cluster; 0 (the default): any free one. */
     static final String PORT_KEY = "spark.sparkmlp.stepJobs.port";
-    /** Seconds for every task of an epoch's step job to connect on a cluster before the fit goes on a job a step. */
+    /**
+     * Seconds every partition may go without a running task of the epoch's step job (at its start,
+     * or after a task was lost) before the loop gives up; default 60 on a cluster, 10 under a local
+     * master, where tasks start in milliseconds.
+     */
     static final String JOIN_TIMEOUT_KEY = "spark.sparkmlp.stepJobs.joinTimeout";
 
     /** Test-only: "true" makes the loop use its socket under a local master too, as on a cluster. */
@@ -65,7 +76,11 @@ final class StepLoop implements AutoCloseable {
     /** Test-only: the host:port the tasks are told to connect to instead of the server's own. */
     static final String TEST_ADVERTISE_KEY = "spark.sparkmlp.test.stepAdvertise";
 
-    /** The loop cannot go on (a task cannot reach the driver, or not every task got a slot); no step was taken by it. */
+    /**
+     * The loop cannot go on: a task cannot reach the driver, or not every partition has a running
+     * task within the join timeout. The step in progress was not taken; under {@code auto} the fit
+     * takes it again with a job of its own.
+     */
     static final class Unavailable extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -79,6 +94,10 @@ final class StepLoop implements AutoCloseable {
     /** The loops of this JVM's running fits, by key; a task finds its own through the key it carries. */
     private static final Map<Long, StepLoop> RUNNING = new ConcurrentHashMap<>();
     private static final AtomicLong NEXT_KEY = new AtomicLong();
+    /** How often the waiting driver looks at the join deadline. */
+    private static final long JOIN_CHECK_NANOS = 100_000_000L;
+    /** How long a closing loop waits for its job to end before it cancels it. */
+    private static final long END_WAIT_MILLIS = 10_000;
     /** How often a waiting task looks whether Spark killed it (a cancelled job group). */
     private static final long KILL_CHECK_MILLIS = 100;
 
@@ -100,11 +119,13 @@ final class StepLoop implements AutoCloseable {
     /** The socket the tasks connect to on a cluster; null under a local master. */
     private StepServer server;
     private String jobTag;
-    private org.apache.spark.SparkContext sc;
-    private long startedNanos;
+    private SparkContext sc;
     private long joinTimeoutNanos;
-    private final boolean[] connected;
-    private int connectedCount;
+    /** Running tasks (or their connections) of each partition; a partition is served while it has one. */
+    private final int[] live;
+    private int servedPartitions;
+    /** When the served partitions last fell short: the start, or a task lost; the join timeout runs from here. */
+    private long shortSinceNanos;
     /** Why a task could not take part (it could not reach the driver); null while all can. */
     private String unavailable;
     /** The driver's time adding the last step's sums, for the step profile. */
@@ -114,7 +135,7 @@ final class StepLoop implements AutoCloseable {
         this.key = key;
         this.partitions = partitions;
         this.sums = new GradientSum[partitions];
-        this.connected = new boolean[partitions];
+        this.live = new int[partitions];
     }
 
     /** Whether to loop over whole epochs: what {@value #KEY} resolves to for this fit. */
@@ -137,12 +158,25 @@ final class StepLoop implements AutoCloseable {
         return refusal == null;
     }
 
+    /** Whether {@value #KEY} is {@code per-epoch}: a loop that cannot go on fails the fit instead of giving way. */
+    static boolean insisted(JavaSparkContext jsc) {
+        String value = jsc.getLocalProperty(KEY);
+        if (value == null) {
+            value = jsc.getConf().get(KEY, "auto");
+        }
+        return value.trim().equalsIgnoreCase("per-epoch");
+    }
+
     /** Why an epoch's steps cannot share one job on this context; null when they can. */
     static String refusal(JavaSparkContext jsc, SharedWeights.Transport transport, int partitions) {
         String master = jsc.sc().master();
-        org.apache.spark.SparkConf conf = jsc.getConf();
+        SparkConf conf = jsc.getConf();
+        if (conf.getBoolean("spark.speculation", false)) {
+            return "speculation is on (spark.speculation): a loop task runs the whole epoch and would be copied";
+        }
+        int taskCpus = Math.max(1, conf.getInt("spark.task.cpus", 1));
         if (jsc.sc().isLocal()) {
-            int threads = localThreads(master);
+            int threads = localThreads(master) / taskCpus;
             if (transport != SharedWeights.Transport.IN_PROCESS) {
                 return "the weights are shared by " + transport.id() + " (" + SharedWeights.TRANSPORT_KEY
                         + "), not in-process";
@@ -165,7 +199,7 @@ final class StepLoop implements AutoCloseable {
         }
         if (!conf.contains("spark.default.parallelism")) {
             // the cluster's cores (at least 2) when spark.default.parallelism is unset
-            int slots = jsc.sc().defaultParallelism() / Math.max(1, conf.getInt("spark.task.cpus", 1));
+            int slots = jsc.sc().defaultParallelism() / taskCpus;
             if (partitions > slots) {
                 return "the data has " + partitions + " partitions and the executors run " + slots
                         + " tasks at once; every partition's task must run at once";
@@ -195,11 +229,13 @@ final class StepLoop implements AutoCloseable {
         long key = NEXT_KEY.incrementAndGet();
         StepLoop loop = new StepLoop(key, data.numPartitions());
         RDD<Block> blocks = data.blocks().rdd();
-        org.apache.spark.SparkContext sc = blocks.sparkContext();
+        SparkContext sc = blocks.sparkContext();
         loop.sc = sc;
+        boolean socket = !sc.isLocal() || Boolean.parseBoolean(setting(sc, TEST_SOCKET_KEY, "false"));
+        loop.joinTimeoutNanos = joinTimeoutNanos(setting(sc, JOIN_TIMEOUT_KEY, sc.isLocal() ? "10" : "60"));
         StepServer.Endpoint endpoint = null;
-        if (!sc.isLocal() || Boolean.parseBoolean(setting(sc, TEST_SOCKET_KEY, "false"))) {
-            org.apache.spark.SparkConf conf = sc.getConf();
+        if (socket) {
+            SparkConf conf = sc.getConf();
             String host = conf.get("spark.driver.host", "localhost");
             loop.server = StepServer.open(loop, conf.get("spark.driver.bindAddress", host), conf.getInt(PORT_KEY, 0), host);
             endpoint = loop.server.endpoint();
@@ -209,23 +245,10 @@ final class StepLoop implements AutoCloseable {
                 endpoint = new StepServer.Endpoint(advertised.substring(0, colon),
                         Integer.parseInt(advertised.substring(colon + 1)), endpoint.token());
             }
-            String timeout = setting(sc, JOIN_TIMEOUT_KEY, "60");
-            double seconds;
-            try {
-                seconds = Double.parseDouble(timeout);
-            } catch (NumberFormatException e) {
-                seconds = Double.NaN;
-            }
-            if (!(seconds > 0) || Double.isInfinite(seconds)) {
-                loop.server.close();
-                throw new IllegalArgumentException(JOIN_TIMEOUT_KEY + " must be a number of seconds > 0, got '"
-                        + timeout + "'");
-            }
-            loop.joinTimeoutNanos = (long) (seconds * 1e9);
         }
         RUNNING.put(key, loop);
         loop.jobTag = "sparkmlp-epoch-steps-" + key;
-        loop.startedNanos = System.nanoTime();
+        loop.shortSinceNanos = System.nanoTime();
         EpochTasks tasks = new EpochTasks(data.checkingRows(new PartitionLoop(steps, key, endpoint)));
         scala.Function2<Object, String, BoxedUnit> ends = (partition, reason) -> {
             if (!reason.isEmpty()) {
@@ -255,24 +278,26 @@ final class StepLoop implements AutoCloseable {
      * be done with the returned gradient before the next call: the tasks reuse their arrays.
      */
     GradientSum step(int step, float[] weights) {
+        if (weights == null) {
+            throw new IllegalArgumentException("step " + step + " has no weights to publish");
+        }
         lock.lock();
         try {
             if (step <= currentStep) {
                 throw new IllegalArgumentException("step " + step + " published after step " + currentStep
                         + "; steps go forward");
             }
+            if (currentWeights != null && weights.length != currentWeights.length) {
+                throw new IllegalArgumentException("step " + step + " publishes " + weights.length
+                        + " weights, the steps before " + currentWeights.length);
+            }
             currentStep = step;
             currentWeights = weights;
-            java.util.Arrays.fill(sums, null);
+            Arrays.fill(sums, null);
             delivered = 0;
             stepPublished.signalAll();
             while (delivered < partitions) {
-                String giveUp = unavailable != null ? unavailable
-                        : server != null && connectedCount < partitions
-                        && System.nanoTime() - startedNanos > joinTimeoutNanos
-                        ? connectedCount + " of " + partitions + " tasks connected to the driver within "
-                        + joinTimeoutNanos / 1e9 + " s (" + JOIN_TIMEOUT_KEY + "); the others found no free slot"
-                        + " or cannot reach it" : null;
+                String giveUp = joinFailure();
                 if (giveUp != null) {
                     throw new Unavailable("an epoch's steps cannot share one job: " + giveUp);
                 }
@@ -283,12 +308,8 @@ final class StepLoop implements AutoCloseable {
                     throw new IllegalStateException("the epoch's step job ended at step " + step + " with "
                             + delivered + " of " + partitions + " partitions' sums in");
                 }
-                if (server == null) {
-                    sumArrived.awaitUninterruptibly();
-                } else {
-                    // wakes up to look at the join deadline
-                    sumArrived.awaitNanos(100_000_000L);
-                }
+                // wakes up now and then to look at the join deadline
+                sumArrived.awaitNanos(JOIN_CHECK_NANOS);
             }
             long summing = System.nanoTime();
             OrderedSum total = new OrderedSum(partitions);
@@ -306,8 +327,21 @@ final class StepLoop implements AutoCloseable {
         }
     }
 
+    private static long joinTimeoutNanos(String timeout) {
+        double seconds;
+        try {
+            seconds = Double.parseDouble(timeout);
+        } catch (NumberFormatException e) {
+            seconds = Double.NaN;
+        }
+        if (!(seconds > 0) || Double.isInfinite(seconds)) {
+            throw new IllegalArgumentException(JOIN_TIMEOUT_KEY + " must be a number of seconds > 0, got '" + timeout + "'");
+        }
+        return (long) (seconds * 1e9);
+    }
+
     /** A local property of the calling thread, else the Spark setting, else {@code otherwise}. */
-    private static String setting(org.apache.spark.SparkContext sc, String key, String otherwise) {
+    private static String setting(SparkContext sc, String key, String otherwise) {
         String value = sc.getLocalProperty(key);
         return value != null ? value.trim() : sc.getConf().get(key, otherwise).trim();
     }
@@ -317,49 +351,92 @@ final class StepLoop implements AutoCloseable {
         return lastSumNanos;
     }
 
-    /** Ends the epoch: the tasks return, and this waits for the job to finish. */
+    /**
+     * Ends the epoch: the tasks return, and this waits for the job to finish. A job that does not end
+     * by itself (a task still waiting for a slot, a step abandoned midway) is cancelled.
+     */
     @Override
     public void close() {
+        boolean cancel;
         lock.lock();
         try {
             ended = true;
             stepPublished.signalAll();
+            cancel = unavailable != null || servedPartitions < partitions;
         } finally {
             lock.unlock();
         }
-        boolean giveUp;
-        lock.lock();
+        boolean interrupted = Thread.interrupted(); // the job must end even when this thread was interrupted
         try {
-            giveUp = unavailable != null || (server != null && connectedCount < partitions);
-        } finally {
-            lock.unlock();
-        }
-        if (giveUp) {
-            // a task that never got a slot would keep the job waiting: end it
-            sc.cancelJobsWithTag(jobTag);
-        }
-        try {
-            runner.join();
+            if (!cancel) {
+                runner.join(END_WAIT_MILLIS);
+            }
+            if (runner.isAlive()) {
+                sc.cancelJobsWithTag(jobTag);
+                runner.join();
+            }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
         } finally {
             RUNNING.remove(key);
             if (server != null) {
                 server.close();
             }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    /** A task connected to the step server (on a cluster). */
-    void taskConnected(int partition) {
+    /**
+     * Why the loop should give up now (call with the lock held): a task could not reach the driver,
+     * or some partition has had no running task for longer than the join timeout; null while neither.
+     */
+    private String joinFailure() {
+        if (unavailable != null) {
+            return unavailable;
+        }
+        if (servedPartitions < partitions && System.nanoTime() - shortSinceNanos > joinTimeoutNanos) {
+            return servedPartitions + " of " + partitions + " partitions had a running task within "
+                    + joinTimeoutNanos / 1e9 + " s (" + JOIN_TIMEOUT_KEY + "); the others found no free slot"
+                    + (server != null ? " or cannot reach the driver" : "");
+        }
+        return null;
+    }
+
+    /** A task of {@code partition} started (under a local master) or connected (over the socket). */
+    void taskJoined(int partition) {
+        checkPartition(partition);
         lock.lock();
         try {
-            if (!connected[partition]) {
-                connected[partition] = true;
-                connectedCount++;
+            if (live[partition]++ == 0) {
+                servedPartitions++;
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A task of {@code partition} ended, failed or dropped its connection. */
+    void taskLeft(int partition) {
+        checkPartition(partition);
+        lock.lock();
+        try {
+            if (--live[partition] == 0) {
+                if (servedPartitions-- == partitions) {
+                    shortSinceNanos = System.nanoTime(); // the join timeout runs again, for the retry
+                }
+                sumArrived.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkPartition(int partition) {
+        if (partition < 0 || partition >= partitions) {
+            throw new IllegalArgumentException("partition " + partition + " is outside the loop's " + partitions
+                    + " partitions");
         }
     }
 
@@ -410,15 +487,14 @@ final class StepLoop implements AutoCloseable {
         }
     }
 
-    /** The weights of the published step {@code step}; only read between its publication and its last sum. */
+    /**
+     * The weights of step {@code step} while it is the published one; null once the driver moved on
+     * (a duplicate task of a partition whose sum already came in), which then waits for the next step.
+     */
     float[] weights(int step) {
         lock.lock();
         try {
-            if (step != currentStep) {
-                throw new IllegalStateException("weights of step " + step + " asked while step " + currentStep
-                        + " is published");
-            }
-            return currentWeights;
+            return step == currentStep ? currentWeights : null;
         } finally {
             lock.unlock();
         }
@@ -464,7 +540,7 @@ final class StepLoop implements AutoCloseable {
 
         /** The empty string when the loop ended; else why this task could not take part. */
         @Override
-        public Iterator<String> call(Integer partition, Iterator<Block> blocksIn) throws java.io.IOException {
+        public Iterator<String> call(Integer partition, Iterator<Block> blocksIn) throws IOException {
             TaskContext context = TaskContext.get();
             if (endpoint != null) {
                 return List.of(overSocket(partition, blocksIn, context)).iterator();
@@ -474,29 +550,36 @@ final class StepLoop implements AutoCloseable {
                 throw new IllegalStateException("epoch step loop " + key + " is not in this JVM: either its epoch is"
                         + " over, or this task runs outside the driver (set " + KEY + "=per-step)");
             }
-            List<Block> blocks = new ArrayList<>();
-            blocksIn.forEachRemaining(blocks::add);
-            float[] gradient = null;
-            int done = -1;
-            for (int step = loop.awaitStep(partition, done, context); step >= 0;
-                 step = loop.awaitStep(partition, done, context)) {
-                float[] weights = loop.weights(step);
-                if (gradient == null) {
-                    gradient = new float[weights.length];
+            loop.taskJoined(partition);
+            try {
+                List<Block> blocks = new ArrayList<>();
+                blocksIn.forEachRemaining(blocks::add);
+                float[] gradient = null;
+                int done = -1;
+                for (int step = loop.awaitStep(partition, done, context); step >= 0;
+                     step = loop.awaitStep(partition, done, context)) {
+                    float[] weights = loop.weights(step);
+                    if (weights != null) {
+                        if (gradient == null) {
+                            gradient = new float[weights.length];
+                        }
+                        loop.deliver(step, partition, steps.gradient(partition, blocks.iterator(), weights,
+                                steps.epoch(), step, gradient));
+                    }
+                    done = step;
                 }
-                loop.deliver(step, partition, steps.gradient(partition, blocks.iterator(), weights, steps.epoch(), step,
-                        gradient));
-                done = step;
+                return List.of("").iterator();
+            } finally {
+                loop.taskLeft(partition);
             }
-            return List.of("").iterator();
         }
 
         private String overSocket(int partition, Iterator<Block> blocksIn, TaskContext context)
-                throws java.io.IOException {
+                throws IOException {
             StepServer.Client client;
             try {
                 client = StepServer.Client.connect(endpoint, partition);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 if (StepServer.unreachable(e)) {
                     return "the task of partition " + partition + " cannot reach the driver at " + endpoint.host() + ":"
                             + endpoint.port() + " (" + e.getMessage() + "); open that port to the executors or set "

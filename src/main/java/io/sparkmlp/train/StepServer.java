@@ -6,14 +6,17 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.List;
@@ -79,8 +82,9 @@ final class StepServer implements AutoCloseable {
             server.acceptor.start();
             return server;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot listen for the epoch's step tasks on " + bindHost + ":" + port
-                    + " (" + StepLoop.PORT_KEY + "): " + e.getMessage(), e);
+            // a port taken by another fit, say: the fit can go on a job a step
+            throw new StepLoop.Unavailable("cannot listen for the epoch's step tasks on " + bindHost + ":" + port
+                    + " (" + StepLoop.PORT_KEY + "): " + e.getMessage());
         }
     }
 
@@ -108,6 +112,7 @@ final class StepServer implements AutoCloseable {
     /** One task's connection: its proof, then the steps' weights out and sums in, until the loop ends. */
     private void serve(Socket socket) {
         int partition = -1;
+        boolean joined = false;
         try (socket) {
             socket.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
@@ -125,9 +130,9 @@ final class StepServer implements AutoCloseable {
             }
             partition = in.readInt();
             socket.setSoTimeout(0); // a step takes what its computation takes
-            loop.taskConnected(partition);
-            byte[] bytes = null;
-            float[] gradient = null;
+            loop.taskJoined(partition);
+            joined = true;
+            Floats floats = null;
             int done = -1;
             while (true) {
                 int step = loop.awaitStep(partition, done, null);
@@ -136,17 +141,18 @@ final class StepServer implements AutoCloseable {
                     out.flush();
                     return;
                 }
+                // null: the driver moved on, this partition's sum came from another attempt
                 float[] weights = loop.weights(step);
-                if (bytes == null) {
-                    bytes = new byte[4 * weights.length];
-                    gradient = new float[weights.length];
+                if (weights != null) {
+                    if (floats == null) {
+                        floats = new Floats(weights.length);
+                    }
+                    out.writeInt(STEP);
+                    out.writeInt(step);
+                    floats.write(out, weights);
+                    out.flush();
+                    loop.deliver(step, partition, readSum(in, partition, step, floats));
                 }
-                out.writeInt(STEP);
-                out.writeInt(step);
-                writeFloats(out, weights, weights.length, bytes);
-                out.flush();
-                GradientSum sum = readSum(in, partition, step, gradient, bytes);
-                loop.deliver(step, partition, sum);
                 done = step;
             }
         } catch (IOException e) {
@@ -154,11 +160,52 @@ final class StepServer implements AutoCloseable {
                 LOG.info("the step task of partition {} dropped its connection ({}); a retry connects again", partition,
                         e.getMessage());
             }
+        } catch (RuntimeException e) {
+            LOG.warn("the step connection of partition {} failed; a retry connects again", partition, e);
+        } finally {
+            connections.remove(socket);
+            if (joined) {
+                loop.taskLeft(partition);
+            }
         }
     }
 
-    private static GradientSum readSum(DataInputStream in, int partition, int step, float[] gradient, byte[] bytes)
-            throws IOException {
+    /** A connection's float arrays on the wire (little-endian, in bulk) through one reused buffer. */
+    private static final class Floats {
+        private final float[] values;
+        private final byte[] bytes;
+        private final FloatBuffer view;
+
+        Floats(int n) {
+            values = new float[n];
+            bytes = new byte[4 * n];
+            view = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        }
+
+        /** Writes the count and the values. */
+        void write(DataOutputStream out, float[] from) throws IOException {
+            if (from.length != values.length) {
+                throw new IOException("a message of " + from.length + " floats on a connection of " + values.length);
+            }
+            out.writeInt(from.length);
+            view.clear();
+            view.put(from);
+            out.write(bytes);
+        }
+
+        /** Reads {@code n} values (the count the caller read) into this connection's own array. */
+        float[] read(DataInputStream in, int n) throws IOException {
+            if (n != values.length) {
+                throw new IOException("a message of " + n + " floats on a connection of " + values.length);
+            }
+            in.readFully(bytes);
+            view.clear();
+            view.get(values);
+            return values;
+        }
+    }
+
+    private static GradientSum readSum(DataInputStream in, int partition, int step, Floats floats) throws IOException {
         int sentStep = in.readInt();
         if (sentStep != step) {
             throw new IOException("partition " + partition + " sent the sums of step " + sentStep + " for step " + step);
@@ -170,26 +217,8 @@ final class StepServer implements AutoCloseable {
         double weightedLossSum = in.readDouble();
         long computeNanos = in.readLong();
         int n = in.readInt();
-        if (n != 0 && n != gradient.length) {
-            throw new IOException("partition " + partition + " sent a gradient of " + n + " values; the weights have "
-                    + gradient.length);
-        }
-        if (n > 0) {
-            readFloats(in, gradient, n, bytes);
-        }
-        return new GradientSum(partition, n > 0 ? gradient : null, lossSum, count, correct, weightSum, weightedLossSum,
-                0, computeNanos);
-    }
-
-    private static void writeFloats(DataOutputStream out, float[] values, int n, byte[] bytes) throws IOException {
-        out.writeInt(n);
-        ByteBuffer.wrap(bytes, 0, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values, 0, n);
-        out.write(bytes, 0, 4 * n);
-    }
-
-    private static void readFloats(DataInputStream in, float[] values, int n, byte[] bytes) throws IOException {
-        in.readFully(bytes, 0, 4 * n);
-        ByteBuffer.wrap(bytes, 0, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values, 0, n);
+        float[] gradient = n == 0 ? null : floats.read(in, n);
+        return new GradientSum(partition, gradient, lossSum, count, correct, weightSum, weightedLossSum, 0, computeNanos);
     }
 
     /** Stops listening and drops every connection (their tasks have had their END, or are gone). */
@@ -221,8 +250,9 @@ final class StepServer implements AutoCloseable {
         private final DataInputStream in;
         private final DataOutputStream out;
         private final int partition;
-        private float[] weights;
-        private byte[] bytes;
+        /** The weights in, then the gradient out: the same length, one buffer each way. */
+        private Floats weightsIn;
+        private Floats gradientOut;
 
         private Client(Socket socket, int partition) throws IOException {
             this.socket = socket;
@@ -282,16 +312,17 @@ final class StepServer implements AutoCloseable {
             }
             int step = in.readInt();
             int n = in.readInt();
-            if (weights == null || weights.length != n) {
-                weights = new float[n];
-                bytes = new byte[4 * n];
+            if (weightsIn == null) {
+                weightsIn = new Floats(n);
+                gradientOut = new Floats(n);
             }
-            readFloats(in, weights, n, bytes);
+            weightsIn.read(in, n);
             return step;
         }
 
+        /** The weights of the step {@link #awaitStep} returned; the same array every step. */
         float[] weights() {
-            return weights;
+            return weightsIn.values;
         }
 
         /** Sends this partition's sums of {@code step}. */
@@ -307,7 +338,7 @@ final class StepServer implements AutoCloseable {
             if (gradient == null) {
                 out.writeInt(0);
             } else {
-                writeFloats(out, gradient, gradient.length, bytes);
+                gradientOut.write(out, gradient);
             }
             out.flush();
         }
@@ -324,7 +355,7 @@ final class StepServer implements AutoCloseable {
 
     /** Whether {@code e} says the connection was refused or timed out (unreachable), not dropped midway. */
     static boolean unreachable(IOException e) {
-        return e instanceof java.net.ConnectException || e instanceof SocketTimeoutException
-                || (e instanceof SocketException && e.getMessage() != null && e.getMessage().contains("unreachable"));
+        return e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof UnknownHostException
+                || e instanceof SocketTimeoutException;
     }
 }

@@ -82,6 +82,10 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
      * next step's call. The result's fetch time is 0: the caller measures how the weights came.
      */
     GradientSum gradient(int partition, Iterator<Block> blocks, float[] w, int epoch, int step, float[] into) {
+        if (into != null && into.length != w.length) {
+            throw new IllegalArgumentException("the gradient array has " + into.length + " values, the weights "
+                    + w.length);
+        }
         BlasLog.logOnce(); // an executor's first task says which BLAS it runs on
         if (faults != null) {
             faults.failIfChosen(epoch, step, partition);

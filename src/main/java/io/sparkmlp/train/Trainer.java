@@ -253,6 +253,7 @@ public final class Trainer {
         TrainingState state = initialState(network, fingerprint, steps, hadoop);
         state.startClock(fitStart);
         boolean perEpoch = StepLoop.perEpoch(jsc, transport, trainData.numPartitions());
+        boolean insistOnLoop = perEpoch && StepLoop.insisted(jsc);
         LOG.info("steps: {}", perEpoch ? "one Spark job an epoch (" + StepLoop.KEY + ")" : "one Spark job each");
         ElasticNet elasticNet = new ElasticNet(network.layout(), params.get(HyperParameters.L1),
                 params.get(HyperParameters.ELASTIC_NET));
@@ -294,27 +295,35 @@ public final class Trainer {
                         if (!perEpoch) {
                             jobs.describe(SparkJobs.stepDescription(state.epoch() + 1, params.epochs(),
                                     state.step() + 1, state.stepsPerEpoch()));
-                        } else if (epochSteps == null) {
-                            jobs.describe(SparkJobs.epochStepsDescription(state.epoch() + 1, params.epochs(),
-                                    state.step() + 1, state.stepsPerEpoch()));
-                            epochSteps = StepLoop.start(trainData, stepTask(null, trainData, network, scaling,
-                                    state.epoch(), state.step()));
                         }
                         double rate = state.nextRate();
                         long started = System.nanoTime();
                         GradientSum total = null;
                         if (perEpoch) {
                             try {
+                                if (epochSteps == null) {
+                                    jobs.describe(SparkJobs.epochStepsDescription(state.epoch() + 1, params.epochs(),
+                                            state.step() + 1, state.stepsPerEpoch()));
+                                    epochSteps = StepLoop.start(trainData, stepTask(null, trainData, network, scaling,
+                                            state.epoch(), state.step()));
+                                }
                                 total = epochSteps.step(state.step(), state.weights());
                             } catch (StepLoop.Unavailable e) {
+                                if (insistOnLoop) {
+                                    throw new IllegalStateException(StepLoop.KEY + "=per-epoch: " + e.getMessage()
+                                            + "; set it to auto to go on a job a step instead", e);
+                                }
                                 // the state has not moved: this step and the rest go a job each
                                 LOG.warn("{}; the fit goes on with a Spark job a step from {}", e.getMessage(),
                                         state.position());
-                                epochSteps.close();
-                                epochSteps = null;
+                                if (epochSteps != null) {
+                                    epochSteps.close();
+                                    epochSteps = null;
+                                }
                                 perEpoch = false;
                                 jobs.describe(SparkJobs.stepDescription(state.epoch() + 1, params.epochs(),
                                         state.step() + 1, state.stepsPerEpoch()));
+                                started = System.nanoTime(); // the wait for the loop is not the step's
                             }
                         }
                         if (total == null) {

@@ -8,6 +8,12 @@ package io.sparkmlp.train;
  */
 public interface TrainingListener {
 
+    /**
+     * After each step. When an epoch's steps share one Spark job ({@link StepLoop}, the default
+     * where it can), that job's tasks hold every task slot while this runs, so it must not run a
+     * Spark job of its own: the job would wait for a slot that frees only at the epoch's end. Run
+     * Spark jobs in {@link #afterEpoch}, or set {@code spark.sparkmlp.stepJobs=per-step}.
+     */
     default void afterStep(TrainingState state) {
     }
 

@@ -309,6 +309,28 @@ class ClusterIT {
         }
     }
 
+    /**
+     * On the cluster an epoch's steps are one job whose tasks reach the driver over its socket: one
+     * such job per epoch, no job of a single step, and no fall-back to a job a step in the log.
+     */
+    @Test
+    void theClusterRunTookEachEpochsStepsInOneJobOverTheDriversSocket() throws Exception {
+        List<String> descriptions = new ArrayList<>();
+        for (JsonNode start : events("SparkListenerJobStart")) {
+            descriptions.add(start.path("Properties").path("spark.job.description").asText());
+        }
+        long epochJobs = descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch") && d.contains("· steps "))
+                .count();
+        long stepJobs = descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch") && d.contains("· step "))
+                .count();
+        int epochs = summary("cluster-run").get("history").size();
+        assertEquals(epochs, epochJobs, "one step job an epoch: " + descriptions);
+        assertEquals(0, stepJobs, "no job of a single step: " + descriptions);
+        String log = Files.readString(work.resolve("submit-cluster.log"));
+        assertFalse(log.contains("cannot share one job"), "the loop gave way to a job a step: see "
+                + work.resolve("submit-cluster.log"));
+    }
+
     @Test
     void tasksRanInTwoDifferentExecutorJvmsOnTwoWorkersAndNotInTheDriver() throws Exception {
         Map<String, Integer> tasksByExecutor = new TreeMap<>();

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** An epoch's steps in one Spark job ({@link StepLoop}): the same training as a job a step, in fewer jobs. */
 @Tag("spark")
@@ -30,18 +31,24 @@ class StepLoopTest {
     private final SparkSession spark = SparkTestSession.get();
     private final JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
-    /** The descriptions of the jobs Spark started. */
+    /** The descriptions of the jobs Spark started, and when each started (ms). */
     private static final class JobDescriptions extends SparkListener {
         final List<String> descriptions = new CopyOnWriteArrayList<>();
+        final List<Long> startedMillis = new CopyOnWriteArrayList<>();
 
         @Override
-        public void onJobStart(SparkListenerJobStart start) {
+        public synchronized void onJobStart(SparkListenerJobStart start) {
             descriptions.add(String.valueOf(start.properties().getProperty(SparkJobs.GROUP_DESCRIPTION_KEY)));
+            startedMillis.add(start.time());
         }
     }
 
     /** A fit's result, its jobs that ran steps, and how many of those were an epoch's steps in one job. */
-    private record Fit(TrainingResult result, long stepJobs, long loopJobs) {
+    /**
+     * A fit's result, its jobs that ran steps, how many of those were an epoch's steps in one job, and
+     * the ms from the first such job's start to the first job of a single step's (-1: not both ran).
+     */
+    private record Fit(TrainingResult result, long stepJobs, long loopJobs, long loopToFirstStepJobMillis) {
     }
 
     private static TrainingParams socketParams() {
@@ -65,34 +72,46 @@ class StepLoopTest {
     void whenTheTasksCannotReachTheDriverTheFitGoesOnAJobAStepFromTheSameStep() throws Exception {
         Dataset<Row> data = TestData.frame(spark, TestData.blobs(100, 6, 3, 1.0, 24), 2);
         Fit perStep = fit(socketParams(), data, "per-step");
-        // port 1 on loopback refuses every connection
-        Fit unreachable = fit(socketParams(), data, "per-epoch",
+        // port 1 on loopback refuses every connection; auto gives way to a job a step
+        Fit unreachable = fit(socketParams(), data, null,
                 Map.of(StepLoop.TEST_SOCKET_KEY, "true", StepLoop.TEST_ADVERTISE_KEY, "127.0.0.1:1"));
         int steps = (100 + 7) / 8;
         assertEquals(1L, unreachable.loopJobs(), "one loop was tried, and then no more");
-        assertEquals(1L + 3L * steps, unreachable.stepJobs());
+        assertEquals(1L + 3L * steps, unreachable.stepJobs(), "every step then had a job of its own, from step 1");
         assertArrayEquals(perStep.result().model().weights(), unreachable.result().model().weights());
+    }
+
+    @Test
+    void perEpochInsistsAndFailsTheFitNamingWhyTheLoopCannotGoOn() {
+        Dataset<Row> data = TestData.frame(spark, TestData.blobs(100, 6, 3, 1.0, 24), 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> fit(socketParams(), data,
+                "per-epoch", Map.of(StepLoop.TEST_SOCKET_KEY, "true", StepLoop.TEST_ADVERTISE_KEY, "127.0.0.1:1")));
+        assertTrue(e.getMessage().startsWith(StepLoop.KEY + "=per-epoch: an epoch's steps cannot share one job: the task"
+                + " of partition") && e.getMessage().contains("cannot reach the driver at 127.0.0.1:1"), e.getMessage());
     }
 
     /**
      * Another job holds one of local[2]'s two slots for a while, so the loop's second task cannot
-     * start: after the join timeout the fit goes on a job a step (whose tasks wait for the slot like
-     * any job's) and still ends with the weights of a job a step.
+     * start: after the join timeout (1 s here) the fit goes on a job a step from step 1 (whose tasks
+     * wait for the slot like any job's) and still ends with the weights of a job a step. In the
+     * driver's JVM and over the socket alike.
      */
-    @Test
-    void whenATaskFindsNoFreeSlotTheLoopGivesUpAfterTheJoinTimeout() throws Exception {
+    @ParameterizedTest(name = "over the socket: {0}")
+    @ValueSource(booleans = {false, true})
+    void whenATaskFindsNoFreeSlotTheLoopGivesWayAfterTheJoinTimeout(boolean socket) throws Exception {
         Dataset<Row> data = TestData.frame(spark, TestData.blobs(100, 6, 3, 1.0, 24), 2);
         Fit perStep = fit(socketParams(), data, "per-step");
         Thread hog = new Thread(() -> jsc.parallelize(List.of(1), 1).foreach(x -> Thread.sleep(4_000)));
         hog.start();
         Thread.sleep(500); // its task has the slot
-        long started = System.nanoTime();
-        Fit starved = fit(socketParams(), data, "per-epoch",
-                Map.of(StepLoop.TEST_SOCKET_KEY, "true", StepLoop.JOIN_TIMEOUT_KEY, "1"));
-        double seconds = (System.nanoTime() - started) / 1e9;
+        Fit starved = fit(socketParams(), data, null,
+                Map.of(StepLoop.TEST_SOCKET_KEY, String.valueOf(socket), StepLoop.JOIN_TIMEOUT_KEY, "1"));
         hog.join();
+        int steps = (100 + 7) / 8;
         assertEquals(1L, starved.loopJobs(), "one loop was tried, and then no more");
-        assertTrue(seconds >= 1.0, "the loop waited its join timeout: " + seconds + " s");
+        assertEquals(1L + 3L * steps, starved.stepJobs(), "every step then had a job of its own, from step 1");
+        assertTrue(starved.loopToFirstStepJobMillis() >= 1_000, "the first job of a single step started "
+                + starved.loopToFirstStepJobMillis() + " ms after the loop's, within its 1 s join timeout");
         assertArrayEquals(perStep.result().model().weights(), starved.result().model().weights());
     }
 
@@ -126,9 +145,19 @@ class StepLoopTest {
         try {
             TrainingResult result = new Trainer(params, new ClusterParams()).fit(data, null, "label", "features");
             spark.sparkContext().listenerBus().waitUntilEmpty();
+            long loopStart = -1;
+            long firstStepJobStart = -1;
+            for (int i = 0; i < jobs.descriptions.size(); i++) {
+                String d = jobs.descriptions.get(i);
+                if (loopStart < 0 && d.contains("· steps ")) {
+                    loopStart = jobs.startedMillis.get(i);
+                } else if (firstStepJobStart < 0 && d.startsWith("sparkmlp fit · epoch") && d.contains("· step ")) {
+                    firstStepJobStart = jobs.startedMillis.get(i);
+                }
+            }
             return new Fit(result, jobs.descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch")).count(),
                     jobs.descriptions.stream().filter(d -> d.startsWith("sparkmlp fit · epoch") && d.contains("· steps "))
-                            .count());
+                            .count(), loopStart < 0 || firstStepJobStart < 0 ? -1 : firstStepJobStart - loopStart);
         } finally {
             jsc.setLocalProperty(StepLoop.KEY, null);
             spark.sparkContext().removeSparkListener(jobs);
