@@ -815,6 +815,7 @@ public final class Benchmark {
         for (Map<String, Object> p : profiles) {
             boolean isDefault = (boolean) p.get("default");
             targets.add(target("step overhead / empty job, " + p.get("weights_transport") + " weights"
+                    + ("per-epoch".equals(p.get("step_jobs")) ? ", an epoch's steps in one job" : "")
                     + (isDefault ? "" : " (not the default here; informational)"),
                     (double) p.get("overhead_over_empty_job"), "<=", isDefault ? 1.5 : Double.NaN));
         }

@@ -5,13 +5,11 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag$;
 import scala.runtime.BoxedUnit;
 
@@ -100,7 +98,7 @@ public final class DetailedEvaluation implements Serializable {
             sums[(Integer) partition] = result;
             return BoxedUnit.UNIT;
         };
-        blocks.sparkContext().runJob(blocks, new OnePartition(data.checkingRows(task)), handler,
+        blocks.sparkContext().runJob(blocks, new FirstResult<>(data.checkingRows(task)), handler,
                 ClassTag$.MODULE$.apply(ConfusionSum.class));
         return sums;
     }
@@ -124,30 +122,6 @@ public final class DetailedEvaluation implements Serializable {
             }
         }
         return new DetailedEvaluation(counts, lossSum, kept);
-    }
-
-    /** A partition task as {@code SparkContext.runJob} takes it: its one result. */
-    private static final class OnePartition
-            implements scala.Function2<TaskContext, scala.collection.Iterator<Block>, ConfusionSum>, Serializable {
-
-        private static final long serialVersionUID = 1L;
-
-        private final Function2<Integer, Iterator<Block>, Iterator<ConfusionSum>> task;
-
-        OnePartition(Function2<Integer, Iterator<Block>, Iterator<ConfusionSum>> task) {
-            this.task = task;
-        }
-
-        @Override
-        public ConfusionSum apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
-            try {
-                return task.call(context.partitionId(), CollectionConverters.asJava(blocks)).next();
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 
     public int classes() {

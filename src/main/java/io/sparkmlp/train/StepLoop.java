@@ -1,7 +1,6 @@
 package io.sparkmlp.train;
 
 import java.io.IOException;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -22,7 +21,6 @@ import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.rdd.RDD;
-import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 import scala.runtime.BoxedUnit;
@@ -249,7 +247,7 @@ final class StepLoop implements AutoCloseable {
         RUNNING.put(key, loop);
         loop.jobTag = "sparkmlp-epoch-steps-" + key;
         loop.shortSinceNanos = System.nanoTime();
-        EpochTasks tasks = new EpochTasks(data.checkingRows(new PartitionLoop(steps, key, endpoint)));
+        FirstResult<String> tasks = new FirstResult<>(data.checkingRows(new PartitionLoop(steps, key, endpoint)));
         scala.Function2<Object, String, BoxedUnit> ends = (partition, reason) -> {
             if (!reason.isEmpty()) {
                 loop.cannotTakePart(reason);
@@ -599,30 +597,6 @@ final class StepLoop implements AutoCloseable {
                     client.send(step, steps.gradient(partition, blocks.iterator(), weights, steps.epoch(), step, gradient));
                 }
                 return "";
-            }
-        }
-    }
-
-    /** The partition loop as the function {@code SparkContext.runJob} takes. */
-    private static final class EpochTasks
-            implements scala.Function2<TaskContext, scala.collection.Iterator<Block>, String>, Serializable {
-
-        private static final long serialVersionUID = 1L;
-
-        private final Function2<Integer, Iterator<Block>, Iterator<String>> task;
-
-        EpochTasks(Function2<Integer, Iterator<Block>, Iterator<String>> task) {
-            this.task = task;
-        }
-
-        @Override
-        public String apply(TaskContext context, scala.collection.Iterator<Block> blocks) {
-            try {
-                return task.call(context.partitionId(), CollectionConverters.asJava(blocks)).next();
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
             }
         }
     }

@@ -76,6 +76,20 @@ public final class StepProfiler {
         }
     }
 
+    /** The driver's part of a step as a run takes it: the named optimizer, the elastic net, clipping, at the preset's rate. */
+    private record DriverUpdate(Optimizer optimizer, ElasticNet elasticNet, GradientClipping clipping, double rate) {
+        static DriverUpdate of(TrainingParams params, Network network) {
+            return new DriverUpdate(Trainer.optimizer(params), new ElasticNet(network.layout(),
+                    params.get(HyperParameters.L1), params.get(HyperParameters.ELASTIC_NET)),
+                    new GradientClipping(params.get(HyperParameters.CLIP_VALUE), params.get(HyperParameters.CLIP_NORM)),
+                    params.scaledLearningRate());
+        }
+
+        void apply(float[] weights, GradientSum total) {
+            Trainer.update(optimizer, elasticNet, clipping, weights, total, rate);
+        }
+    }
+
     /** Median, 90th percentile and mean of one quantity, in milliseconds. */
     public record Stats(double medianMs, double p90Ms, double meanMs) {
         static Stats of(long[] nanos) {
@@ -164,12 +178,7 @@ public final class StepProfiler {
                                TrainingParams params, ClusterParams cluster, int warmup, int steps) {
         Trainer trainer = new Trainer(params, cluster).faults(TaskFaults.fromSettings(jsc));
         float[] weights = network.initialParameters(params.seed(), params.initialization());
-        // the driver's update as the run takes it: the named optimizer, the elastic net, clipping
-        Optimizer optimizer = Trainer.optimizer(params);
-        ElasticNet elasticNet = new ElasticNet(network.layout(), params.get(HyperParameters.L1),
-                params.get(HyperParameters.ELASTIC_NET));
-        GradientClipping clipping = new GradientClipping(params.get(HyperParameters.CLIP_VALUE),
-                params.get(HyperParameters.CLIP_NORM));
+        DriverUpdate driver = DriverUpdate.of(params, network);
         int rows = (int) data.rows();
         int stepsPerEpoch = (rows + params.batchSize() - 1) / params.batchSize();
         RDD<Integer> empty = jsc.parallelize(List.<Integer>of(), data.numPartitions()).rdd();
@@ -183,7 +192,6 @@ public final class StepProfiler {
         long[] update = new long[steps];
         long[] scheduling = new long[steps];
         long[] overhead = new long[steps];
-        double rate = params.scaledLearningRate();
         SharedWeights.Transport transport = SharedWeights.transport(jsc);
         if (StepLoop.perEpoch(jsc, transport, data.numPartitions())) {
             return runLoop(jsc, data, network, scaling, params, trainer, warmup, steps);
@@ -215,7 +223,7 @@ public final class StepProfiler {
                     shared.close();
                 }
                 long t3 = System.nanoTime();
-                Trainer.update(optimizer, elasticNet, clipping, weights, total, rate);
+                driver.apply(weights, total);
                 long t4 = System.nanoTime();
                 if (round < 0) {
                     continue;
@@ -277,13 +285,8 @@ public final class StepProfiler {
             jsc.setLocalProperty(TaskTimes.KIND_KEY, previousKind);
         }
         float[] weights = network.initialParameters(params.seed(), params.initialization());
-        Optimizer optimizer = Trainer.optimizer(params);
-        ElasticNet elasticNet = new ElasticNet(network.layout(), params.get(HyperParameters.L1),
-                params.get(HyperParameters.ELASTIC_NET));
-        GradientClipping clipping = new GradientClipping(params.get(HyperParameters.CLIP_VALUE),
-                params.get(HyperParameters.CLIP_NORM));
+        DriverUpdate driver = DriverUpdate.of(params, network);
         int stepsPerEpoch = (int) ((data.rows() + params.batchSize() - 1) / params.batchSize());
-        double rate = params.scaledLearningRate();
         long[] wall = new long[steps];
         long[] compute = new long[steps];
         long[] aggregation = new long[steps];
@@ -307,7 +310,7 @@ public final class StepProfiler {
                 long t0 = System.nanoTime();
                 GradientSum total = loop.step(step, weights);
                 long t1 = System.nanoTime();
-                Trainer.update(optimizer, elasticNet, clipping, weights, total, rate);
+                driver.apply(weights, total);
                 long t2 = System.nanoTime();
                 if (round < 0) {
                     continue;
