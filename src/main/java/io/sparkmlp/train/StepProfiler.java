@@ -90,6 +90,26 @@ public final class StepProfiler {
         }
     }
 
+    /** An empty job over as many partitions as the data's, the latency a step is compared with. */
+    private static final class EmptyJob {
+        private final JavaSparkContext jsc;
+        private final RDD<Integer> rdd;
+        private final scala.Function2<Object, BoxedUnit, BoxedUnit> ignore = (partition, nothing) -> BoxedUnit.UNIT;
+
+        EmptyJob(JavaSparkContext jsc, int partitions) {
+            this.jsc = jsc;
+            this.rdd = jsc.parallelize(List.<Integer>of(), partitions).rdd();
+        }
+
+        /** Runs it, its tasks counted as {@code empty_job} by {@link TaskTimes} when {@code measured}; its wall time in ns. */
+        long run(boolean measured) {
+            jsc.setLocalProperty(TaskTimes.KIND_KEY, measured ? "empty_job" : null);
+            long start = System.nanoTime();
+            rdd.sparkContext().runJob(rdd, new NoTask(), ignore, UNIT_TAG);
+            return System.nanoTime() - start;
+        }
+    }
+
     /** Median, 90th percentile and mean of one quantity, in milliseconds. */
     public record Stats(double medianMs, double p90Ms, double meanMs) {
         static Stats of(long[] nanos) {
@@ -181,8 +201,7 @@ public final class StepProfiler {
         DriverUpdate driver = DriverUpdate.of(params, network);
         int rows = (int) data.rows();
         int stepsPerEpoch = (rows + params.batchSize() - 1) / params.batchSize();
-        RDD<Integer> empty = jsc.parallelize(List.<Integer>of(), data.numPartitions()).rdd();
-        scala.Function2<Object, BoxedUnit, BoxedUnit> ignore = (partition, nothing) -> BoxedUnit.UNIT;
+        EmptyJob empty = new EmptyJob(jsc, data.numPartitions());
         LongAdder mergeNanos = new LongAdder();
         long[] emptyJob = new long[steps];
         long[] wall = new long[steps];
@@ -200,10 +219,7 @@ public final class StepProfiler {
         TaskTimes tasks = TaskTimes.listen(jsc.sc());
         try {
             for (int round = -warmup; round < steps; round++) {
-                jsc.setLocalProperty(TaskTimes.KIND_KEY, round < 0 ? null : "empty_job");
-                long emptyStart = System.nanoTime();
-                empty.sparkContext().runJob(empty, new NoTask(), ignore, UNIT_TAG);
-                long emptyNanos = System.nanoTime() - emptyStart;
+                long emptyNanos = empty.run(round >= 0);
                 jsc.setLocalProperty(TaskTimes.KIND_KEY, round < 0 ? null : "step");
 
                 int globalStep = round + warmup;
@@ -262,18 +278,15 @@ public final class StepProfiler {
      */
     private static Profile runLoop(JavaSparkContext jsc, PackedData data, Network network, InputScaling scaling,
                                    TrainingParams params, Trainer trainer, int warmup, int steps) {
-        RDD<Integer> empty = jsc.parallelize(List.<Integer>of(), data.numPartitions()).rdd();
-        scala.Function2<Object, BoxedUnit, BoxedUnit> ignore = (partition, nothing) -> BoxedUnit.UNIT;
+        EmptyJob empty = new EmptyJob(jsc, data.numPartitions());
         long[] emptyJob = new long[steps];
         String previousKind = jsc.getLocalProperty(TaskTimes.KIND_KEY);
         TaskTimes tasks = TaskTimes.listen(jsc.sc());
         try {
             for (int round = -warmup; round < steps; round++) {
-                jsc.setLocalProperty(TaskTimes.KIND_KEY, round < 0 ? null : "empty_job");
-                long emptyStart = System.nanoTime();
-                empty.sparkContext().runJob(empty, new NoTask(), ignore, UNIT_TAG);
+                long emptyNanos = empty.run(round >= 0);
                 if (round >= 0) {
-                    emptyJob[round] = System.nanoTime() - emptyStart;
+                    emptyJob[round] = emptyNanos;
                 }
             }
             tasks.await("empty_job", steps * data.numPartitions(), 5_000);
