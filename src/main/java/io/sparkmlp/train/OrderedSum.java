@@ -63,6 +63,13 @@ public final class OrderedSum implements Serializable {
         return this;
     }
 
+    /** Empties this sum for the next step's partitions, keeping its storage. */
+    public OrderedSum reset() {
+        Arrays.fill(pending, 0, size, null);
+        size = 0;
+        return this;
+    }
+
     /** Adds everything another partial sum holds. */
     public OrderedSum merge(OrderedSum other) {
         if (other.partitions != partitions) {

@@ -84,11 +84,7 @@ abstract class SharedWeights implements Serializable, AutoCloseable {
 
     /** The {@value #TRANSPORT_KEY} setting as given, trimmed and in lower case: a local property of this thread, else the conf; "auto" when unset. */
     static String setting(JavaSparkContext jsc) {
-        String value = jsc.getLocalProperty(TRANSPORT_KEY);
-        if (value == null) {
-            value = jsc.getConf().get(TRANSPORT_KEY, "auto");
-        }
-        return value.trim().toLowerCase(Locale.ROOT);
+        return SparkJobs.setting(jsc.sc(), TRANSPORT_KEY, "auto").toLowerCase(Locale.ROOT);
     }
 
     /** Shares {@code weights} for one job by {@code transport}. */

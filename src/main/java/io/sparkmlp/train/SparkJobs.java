@@ -61,6 +61,15 @@ final class SparkJobs implements AutoCloseable {
         return String.format(Locale.ROOT, "sparkmlp fit · epoch %d/%d · step %d/%d", epoch, epochs, step, steps);
     }
 
+    /**
+     * A sparkmlp setting as the calling thread sees it: its local property, else the Spark conf,
+     * else {@code otherwise}; trimmed. Read once per fit or epoch: {@code getConf()} copies the conf.
+     */
+    static String setting(SparkContext sc, String key, String otherwise) {
+        String value = sc.getLocalProperty(key);
+        return (value != null ? value : sc.getConf().get(key, otherwise)).trim();
+    }
+
     /** {@code sparkmlp fit · epoch 3/15 · steps 1–469/469}: an epoch's steps in one job ({@link StepLoop}), from 1. */
     static String epochStepsDescription(int epoch, int epochs, int firstStep, int steps) {
         return String.format(Locale.ROOT, "sparkmlp fit · epoch %d/%d · steps %d–%d/%d", epoch, epochs, firstStep, steps,

@@ -107,6 +107,8 @@ final class StepLoop implements AutoCloseable {
     /** Signalled when a partition's sum arrives or the job ends. */
     private final Condition sumArrived = lock.newCondition();
     private final GradientSum[] sums;
+    /** Adds each step's sums in partition order; reused step after step. */
+    private final OrderedSum stepSum;
     private int delivered;
     private int currentStep = -1;
     private float[] currentWeights;
@@ -133,16 +135,14 @@ final class StepLoop implements AutoCloseable {
         this.key = key;
         this.partitions = partitions;
         this.sums = new GradientSum[partitions];
+        this.stepSum = new OrderedSum(partitions);
         this.live = new int[partitions];
     }
 
     /** Whether to loop over whole epochs: what {@value #KEY} resolves to for this fit. */
     static boolean perEpoch(JavaSparkContext jsc, SharedWeights.Transport transport, int partitions) {
-        String value = jsc.getLocalProperty(KEY);
-        if (value == null) {
-            value = jsc.getConf().get(KEY, "auto");
-        }
-        String mode = value.trim().toLowerCase(Locale.ROOT);
+        String value = SparkJobs.setting(jsc.sc(), KEY, "auto");
+        String mode = value.toLowerCase(Locale.ROOT);
         if (mode.equals("per-step")) {
             return false;
         }
@@ -158,11 +158,7 @@ final class StepLoop implements AutoCloseable {
 
     /** Whether {@value #KEY} is {@code per-epoch}: a loop that cannot go on fails the fit instead of giving way. */
     static boolean insisted(JavaSparkContext jsc) {
-        String value = jsc.getLocalProperty(KEY);
-        if (value == null) {
-            value = jsc.getConf().get(KEY, "auto");
-        }
-        return value.trim().equalsIgnoreCase("per-epoch");
+        return SparkJobs.setting(jsc.sc(), KEY, "auto").equalsIgnoreCase("per-epoch");
     }
 
     /** Why an epoch's steps cannot share one job on this context; null when they can. */
@@ -229,15 +225,15 @@ final class StepLoop implements AutoCloseable {
         RDD<Block> blocks = data.blocks().rdd();
         SparkContext sc = blocks.sparkContext();
         loop.sc = sc;
-        boolean socket = !sc.isLocal() || Boolean.parseBoolean(setting(sc, TEST_SOCKET_KEY, "false"));
-        loop.joinTimeoutNanos = joinTimeoutNanos(setting(sc, JOIN_TIMEOUT_KEY, sc.isLocal() ? "10" : "60"));
+        boolean socket = !sc.isLocal() || Boolean.parseBoolean(SparkJobs.setting(sc, TEST_SOCKET_KEY, "false"));
+        loop.joinTimeoutNanos = joinTimeoutNanos(SparkJobs.setting(sc, JOIN_TIMEOUT_KEY, sc.isLocal() ? "10" : "60"));
         StepServer.Endpoint endpoint = null;
         if (socket) {
             SparkConf conf = sc.getConf();
             String host = conf.get("spark.driver.host", "localhost");
             loop.server = StepServer.open(loop, conf.get("spark.driver.bindAddress", host), conf.getInt(PORT_KEY, 0), host);
             endpoint = loop.server.endpoint();
-            String advertised = setting(sc, TEST_ADVERTISE_KEY, "");
+            String advertised = SparkJobs.setting(sc, TEST_ADVERTISE_KEY, "");
             if (!advertised.isEmpty()) {
                 int colon = advertised.lastIndexOf(':');
                 endpoint = new StepServer.Endpoint(advertised.substring(0, colon),
@@ -310,7 +306,7 @@ final class StepLoop implements AutoCloseable {
                 sumArrived.awaitNanos(JOIN_CHECK_NANOS);
             }
             long summing = System.nanoTime();
-            OrderedSum total = new OrderedSum(partitions);
+            OrderedSum total = stepSum.reset();
             for (GradientSum sum : sums) {
                 total.add(sum);
             }
@@ -336,12 +332,6 @@ final class StepLoop implements AutoCloseable {
             throw new IllegalArgumentException(JOIN_TIMEOUT_KEY + " must be a number of seconds > 0, got '" + timeout + "'");
         }
         return (long) (seconds * 1e9);
-    }
-
-    /** A local property of the calling thread, else the Spark setting, else {@code otherwise}. */
-    private static String setting(SparkContext sc, String key, String otherwise) {
-        String value = sc.getLocalProperty(key);
-        return value != null ? value.trim() : sc.getConf().get(key, otherwise).trim();
     }
 
     /** The driver's time adding the last step's partition sums. */

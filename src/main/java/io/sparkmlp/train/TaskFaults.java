@@ -32,12 +32,7 @@ final class TaskFaults implements Serializable {
 
     /** The faults the setting names; null when it names none (the usual case). Read once per fit. */
     static TaskFaults fromSettings(JavaSparkContext jsc) {
-        return parse(setting(jsc, KEY), setting(jsc, SLOW_KEY));
-    }
-
-    private static String setting(JavaSparkContext jsc, String key) {
-        String value = jsc.getLocalProperty(key);
-        return value != null ? value : jsc.getConf().get(key, "");
+        return parse(SparkJobs.setting(jsc.sc(), KEY, ""), SparkJobs.setting(jsc.sc(), SLOW_KEY, ""));
     }
 
     static TaskFaults parse(String spec) {
