@@ -13,6 +13,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
@@ -34,6 +35,7 @@ import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Option;
+import scala.reflect.ClassTag$;
 
 /**
  * The model {@link MlpClassifier} fits: raw prediction = the output layer's scores (logits),
@@ -190,9 +192,7 @@ public final class MlpClassificationModel
             LOG.warn("{}: MlpClassificationModel.transform() does nothing because no output columns were set.", uid());
             return dataset.toDF();
         }
-        BlockScorer scorer = new BlockScorer(this, dataset.schema().fieldIndex(getFeaturesCol()),
-                !getRawPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getPredictionCol().isEmpty(), blockRows);
-        Dataset<Row> scored = dataset.toDF().mapPartitions(scorer, Encoders.row(output));
+        Dataset<Row> scored = dataset.toDF().mapPartitions(blockScorer(dataset, blockRows), Encoders.row(output));
         // the row encoder keeps names, types and nullability but drops column metadata (ML attributes): put it back
         for (int i = dataset.schema().size(); i < output.size(); i++) {
             scored = scored.withMetadata(output.fields()[i].name(), output.fields()[i].metadata());
@@ -200,25 +200,50 @@ public final class MlpClassificationModel
         return scored;
     }
 
+    /**
+     * The function {@code transform} maps each partition with. The weights travel as a broadcast, fetched once
+     * per executor (by reference under a local master), not inside every task's closure, which Spark
+     * deserialises task by task; the closure keeps a weightless copy of this model for Spark's scoring rules.
+     */
+    MapPartitionsFunction<Row, Row> blockScorer(Dataset<?> dataset, int blockRows) {
+        MlpModel mlp = model();
+        Broadcast<float[]> weights = dataset.sparkSession().sparkContext().broadcast(mlp.weights(),
+                ClassTag$.MODULE$.apply(float[].class));
+        MlpClassificationModel rules = copyValues(new MlpClassificationModel(uid()), ParamMap.empty());
+        return new BlockScorer(rules, mlp.network(), mlp.scaling(), weights,
+                dataset.schema().fieldIndex(getFeaturesCol()), !getRawPredictionCol().isEmpty(),
+                !getProbabilityCol().isEmpty(), !getPredictionCol().isEmpty(), blockRows);
+    }
+
     /** Spark's own row-at-a-time transform (one UDF call and one forward pass per row), kept to compare against. */
     public Dataset<Row> transformRowByRow(Dataset<?> dataset) {
         return super.transform(dataset);
     }
 
-    /** Scores a partition's rows in blocks; the model rides along for Spark's rules from scores to predictions. */
+    /**
+     * Scores a partition's rows in blocks. The network and the input scaling ride along in the closure (a few KB),
+     * the weights in a broadcast; {@code model} is a copy without weights, for Spark's rules from scores to
+     * predictions (thresholds, ties) and the column names.
+     */
     private static final class BlockScorer implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
 
         private final MlpClassificationModel model;
+        private final Network network;
+        private final InputScaling scaling;
+        private final Broadcast<float[]> weights;
         private final int featuresIndex;
         private final boolean raw;
         private final boolean probability;
         private final boolean prediction;
         private final int blockRows;
 
-        BlockScorer(MlpClassificationModel model, int featuresIndex, boolean raw, boolean probability, boolean prediction,
-                    int blockRows) {
+        BlockScorer(MlpClassificationModel model, Network network, InputScaling scaling, Broadcast<float[]> weights,
+                    int featuresIndex, boolean raw, boolean probability, boolean prediction, int blockRows) {
             this.model = model;
+            this.network = network;
+            this.scaling = scaling;
+            this.weights = weights;
             this.featuresIndex = featuresIndex;
             this.raw = raw;
             this.probability = probability;
@@ -250,10 +275,10 @@ public final class MlpClassificationModel
         ScoredRows(BlockScorer scorer, Iterator<Row> input) {
             this.scorer = scorer;
             this.input = input;
-            MlpModel mlp = scorer.model.model();
-            this.network = mlp.network();
-            this.scaling = mlp.scaling();
-            this.weights = mlp.weights();
+            this.network = scorer.network;
+            this.scaling = scorer.scaling;
+            // shared by every task of this executor: the forward pass only reads it
+            this.weights = scorer.weights.value();
             this.inputs = network.layout().inputSize();
             this.classes = network.layout().outputSize();
             this.block = new Row[scorer.blockRows];

@@ -176,9 +176,19 @@ public final class InputScaling implements Serializable {
      * block stores it: {@code dst[to + k] = scale_k * (float) src[k] + shift_k}.
      */
     public void apply(double[] src, float[] dst, int to, int features) {
-        for (int k = 0; k < features; k++) {
-            // x'_k = scale_k * x_k + shift_k
-            dst[to + k] = scale(k) * (float) src[k] + shift(k);
+        // two loops, as for floats, so that neither branches per feature and the JIT can vectorise both
+        if (isGlobal()) {
+            float scale = scales[0];
+            float shift = shifts[0];
+            for (int k = 0; k < features; k++) {
+                // x' = scale * (float) x + shift
+                dst[to + k] = scale * (float) src[k] + shift;
+            }
+        } else {
+            for (int k = 0; k < features; k++) {
+                // x'_k = scale_k * (float) x_k + shift_k
+                dst[to + k] = scales[k] * (float) src[k] + shifts[k];
+            }
         }
     }
 
