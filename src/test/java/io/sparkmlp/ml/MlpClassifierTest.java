@@ -242,18 +242,19 @@ class MlpClassifierTest {
         // 6-400-3: 4,003 weights, 16 KB of floats, against a few KB of network, scaling and Params
         MlpClassificationModel model = small().setLayers(6, 400, 3).setEpochs(1).fit(data);
         int weightBytes = model.weights().length * Float.BYTES;
+        // Spark Java-serialises this function into every task; the weights must not be in it
+        int closure = javaSerializedBytes(model.blockScorer(data, 64));
+        assertTrue(closure < weightBytes / 2, "the closure is " + closure + " bytes, the weights " + weightBytes);
+        int whole = javaSerializedBytes(model);
+        assertTrue(whole > weightBytes, "the model itself carries its weights: " + whole + " bytes");
+    }
+
+    private static int javaSerializedBytes(Object value) throws java.io.IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
-            out.writeObject(model.blockScorer(data, 64));
+            out.writeObject(value);
         }
-        // Spark Java-serialises this function into every task; the weights must not be in it
-        assertTrue(bytes.size() < weightBytes / 2, "the closure is " + bytes.size() + " bytes, the weights "
-                + weightBytes);
-        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
-        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(whole)) {
-            out.writeObject(model);
-        }
-        assertTrue(whole.size() > weightBytes, "the model itself carries its weights: " + whole.size() + " bytes");
+        return bytes.size();
     }
 
     /** Same rows in the same order: vectors equal to float precision (input ones are equal anyway), the rest exactly. */
