@@ -1,6 +1,7 @@
 package io.sparkmlp.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,26 @@ class BenchResultsTest {
         assertTrue(updated.contains("model 999"), updated);
         // any other kind shows only the latest file
         assertEquals(150.0, ((Map<String, Object>) BenchResults.latest(dir, "blas").get("sgemm_bundled")).get("median"));
+    }
+
+    @Test
+    void theBlasBlockShowsTheDefaultRunAsTheIssueFoundItAndTheBlasAloneWithoutATarget(@TempDir Path dir) {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        Map<String, Object> r = blas(120, 15);
+        r.put("epoch_bundled", BlasBench.stats(new double[] {1.0, 1.2, 1.1}));
+        r.put("epoch_system_pthread", BlasBench.stats(new double[] {1.5, 1.6, 1.4}));
+        r.put("epoch_as_found_pthread", BlasBench.stats(new double[] {4.4, 4.2, 4.6}));
+        r.put("epoch_speedup", BlasBench.target(quiet, "as found / now", 4.4, 1.1, 3.0, true));
+        r.put("epoch_speedup_blas_alone", BlasBench.ratio(quiet, "the BLAS alone", 1.5, 1.1));
+        BenchResults.write(dir, "blas", r);
+        String updated = BenchResults.updateReadme("<!-- results:blas -->\n<!-- /results:blas -->\n", dir);
+        assertTrue(updated.contains("| the same, system pthread OpenBLAS, a job a step: the default run as the issue found it (s)"
+                + " | 4.40 | 4.20 | 4.60 | 3 |"), updated);
+        assertTrue(updated.contains("| the same, system pthread OpenBLAS (s) | 1.50 | 1.40 | 1.60 | 3 |"), updated);
+        assertTrue(updated.contains("| as found / now | 4.00 | >= 3.0 | met |"), updated);
+        // a ratio stated for what it shows, with no target and no verdict
+        assertTrue(updated.contains("| the BLAS alone | 1.36 |  |  |"), updated);
+        assertFalse(updated.contains("as before (s)"), updated);
     }
 
     private static Map<String, Object> stepReport(double broadcastStepMs, double taskRunMs) {
