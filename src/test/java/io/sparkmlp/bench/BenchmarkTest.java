@@ -216,6 +216,13 @@ class BenchmarkTest {
         JsonNode json = new ObjectMapper().readTree(dir.resolve("out/transform.json").toFile());
         assertEquals(100, json.get("transform").get("rows").asInt());
         assertTrue(json.get("transform").get("sparkmlp_over_mllib").asDouble() > 0);
+        // the floor beside them: Spark's rows in and out with no scoring, timed in the same rounds
+        assertEquals(1, json.get("transform").get("row_round_trip").get("seconds").size());
+        assertTrue(json.get("transform").get("round_trip_over_mllib").asDouble() > 0);
+        String block = BenchResults.updateReadme("<!-- results:transform -->\n<!-- /results:transform -->\n",
+                dir.resolve("results"));
+        assertTrue(block.contains("| Spark's row round trip alone, no scoring (the floor) |"), block);
+        assertTrue(block.contains("The round trip alone / MLlib: "), block);
         assertFalse(Files.exists(dir.resolve("out/bench.json")), "--only writes its own file, not the whole report");
         assertTrue(console.toString().contains("bench: transform of 100 rows"), console.toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Benchmark.run(
