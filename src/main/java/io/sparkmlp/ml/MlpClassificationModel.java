@@ -3,6 +3,7 @@ package io.sparkmlp.ml;
 import io.sparkmlp.nn.InputScaling;
 import io.sparkmlp.nn.Network;
 import io.sparkmlp.nn.Workspace;
+import io.sparkmlp.nn.WorkspacePool;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
@@ -11,7 +12,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
@@ -32,6 +35,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Option;
@@ -257,6 +261,18 @@ public final class MlpClassificationModel
         }
     }
 
+    /**
+     * This JVM's scoring workspaces, one pool per layers and block size, lent to a partition for as long as it
+     * scores: an executor's tasks reuse a few workspaces instead of allocating megabytes each (see
+     * {@link WorkspacePool}). Idle ones are held softly; as many are kept as tasks can run at once here.
+     */
+    private static final ConcurrentHashMap<List<Object>, WorkspacePool> SCORING_WORKSPACES = new ConcurrentHashMap<>();
+
+    static WorkspacePool scoringWorkspaces(Network network, int blockRows) {
+        return SCORING_WORKSPACES.computeIfAbsent(List.of(network.layout(), blockRows),
+                key -> new WorkspacePool(network.layout(), blockRows, Runtime.getRuntime().availableProcessors()));
+    }
+
     /** The output rows of one partition: reads up to a block of input rows, scores them in one pass, emits them. */
     private static final class ScoredRows implements Iterator<Row> {
         private final BlockScorer scorer;
@@ -269,6 +285,7 @@ public final class MlpClassificationModel
         private final Row[] block;
         private final int outputWidth;
         private Workspace workspace;
+        private boolean listening;
         private int filled;
         private int next;
 
@@ -302,14 +319,36 @@ public final class MlpClassificationModel
             while (filled < block.length && input.hasNext()) {
                 Row row = input.next();
                 if (workspace == null) {
-                    // allocated with the first row, so an empty partition of a streaming micro-batch allocates nothing
-                    workspace = new Workspace(network.layout(), block.length);
+                    // borrowed with the first row, so an empty partition of a streaming micro-batch takes none
+                    borrowWorkspace();
                 }
                 copyFeatures(row, workspace.input(), filled * inputs);
                 block[filled++] = row;
             }
             if (filled > 0) {
                 network.scores(weights, workspace, filled);
+            } else {
+                giveBackWorkspace();
+            }
+        }
+
+        private void borrowWorkspace() {
+            WorkspacePool pool = scoringWorkspaces(network, block.length);
+            workspace = pool.borrow();
+            TaskContext task = TaskContext.get();
+            if (task != null && !listening) {
+                // a task that stops early (a limit, a failure) gives it back as it ends; the listener runs on this thread
+                task.addTaskCompletionListener((TaskCompletionListener) context -> giveBackWorkspace());
+                listening = true;
+            }
+        }
+
+        /** Returns the workspace once this partition has no rows left or its task ends, whichever comes first. */
+        private void giveBackWorkspace() {
+            if (workspace != null) {
+                Workspace lent = workspace;
+                workspace = null;
+                scoringWorkspaces(network, block.length).giveBack(lent);
             }
         }
 

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkmlp.SparkTestSession;
 import io.sparkmlp.TestData;
 import io.sparkmlp.nn.Activation;
+import io.sparkmlp.nn.Workspace;
+import io.sparkmlp.nn.WorkspacePool;
 import io.sparkmlp.train.ClusterParams;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.Trainer;
@@ -247,6 +249,33 @@ class MlpClassifierTest {
         assertTrue(closure < weightBytes / 2, "the closure is " + closure + " bytes, the weights " + weightBytes);
         int whole = javaSerializedBytes(model);
         assertTrue(whole > weightBytes, "the model itself carries its weights: " + whole + " bytes");
+    }
+
+    @Test
+    void transformsTasksBorrowTheJvmsScoringWorkspacesAndGiveThemBackAlsoWhenALimitStopsThemEarly() {
+        Dataset<Row> data = blobs(300, 16).repartition(6);
+        // layers of their own, so that no other test's transform shares this pool
+        MlpClassificationModel model = small().setLayers(6, 11, 3).setEpochs(1).fit(data);
+        int blockRows = 9;
+        WorkspacePool pool = MlpClassificationModel.scoringWorkspaces(model.mlpModel().network(), blockRows);
+        assertEquals(0, pool.idleCount(), "nothing scored yet");
+        model.transform(data, blockRows).collectAsList();
+        // six tasks on local[2]: at most two run at once, so at most two workspaces were made, and all are back
+        int idle = pool.idleCount();
+        assertTrue(idle >= 1 && idle <= 2, idle + " idle workspaces after six tasks on two cores");
+        model.transform(data, blockRows).collectAsList();
+        assertEquals(idle, pool.idleCount(), "a second transform reuses them instead of making more");
+        // a limit ends the task after its first block: its completion listener gives the workspace back
+        assertEquals(1, model.transform(data, blockRows).limit(1).collectAsList().size());
+        assertEquals(idle, pool.idleCount(), "the workspace of a task stopped early is back in the pool");
+        // the one lent next has scored a block: its input holds scaled rows, not the zeros of a new one
+        Workspace reused = pool.borrow();
+        boolean used = false;
+        for (float x : reused.input()) {
+            used |= x != 0f;
+        }
+        pool.giveBack(reused);
+        assertTrue(used, "the pool lends the workspaces the tasks used");
     }
 
     private static int javaSerializedBytes(Object value) throws java.io.IOException {
