@@ -186,25 +186,28 @@ public final class BlasBench {
 
     /** A ratio without a target, stated for what it shows. */
     static Map<String, Object> ratio(PrintStream console, String what, double numerator, double denominator) {
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("what", what);
-        t.put("measured", numerator / denominator);
-        console.printf(Locale.ROOT, "blas bench: %s = %.2f%n", what, numerator / denominator);
+        Map<String, Object> t = ratioOf(what, numerator, denominator);
+        console.printf(Locale.ROOT, "blas bench: %s = %.2f%n", what, t.get("measured"));
         return t;
     }
 
     /** A ratio and its verdict: at least {@code bound} when {@code atLeast}, else at most. */
     static Map<String, Object> target(PrintStream console, String what, double numerator, double denominator,
                                       double bound, boolean atLeast) {
-        double ratio = numerator / denominator;
+        Map<String, Object> t = ratioOf(what, numerator, denominator);
+        double ratio = (double) t.get("measured");
         boolean met = atLeast ? ratio >= bound : ratio <= bound;
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("what", what);
-        t.put("measured", ratio);
         t.put("target", (atLeast ? ">= " : "<= ") + bound);
         t.put("met", met);
         console.printf(Locale.ROOT, "blas bench: %s = %.2f (target %s%.2f): %s%n", what, ratio, atLeast ? ">= " : "<= ",
                 bound, met ? "met" : "NOT met");
+        return t;
+    }
+
+    private static Map<String, Object> ratioOf(String what, double numerator, double denominator) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("what", what);
+        t.put("measured", numerator / denominator);
         return t;
     }
 

@@ -284,8 +284,8 @@ public final class MlpClassificationModel
         private final int classes;
         private final Row[] block;
         private final int outputWidth;
+        private final WorkspacePool workspaces;
         private Workspace workspace;
-        private boolean listening;
         private int filled;
         private int next;
 
@@ -299,6 +299,7 @@ public final class MlpClassificationModel
             this.inputs = network.layout().inputSize();
             this.classes = network.layout().outputSize();
             this.block = new Row[scorer.blockRows];
+            this.workspaces = scoringWorkspaces(network, scorer.blockRows);
             this.outputWidth = (scorer.raw ? 1 : 0) + (scorer.probability ? 1 : 0) + (scorer.prediction ? 1 : 0);
         }
 
@@ -332,14 +333,13 @@ public final class MlpClassificationModel
             }
         }
 
+        /** Once a partition: its input runs out only once, and the workspace is given back then. */
         private void borrowWorkspace() {
-            WorkspacePool pool = scoringWorkspaces(network, block.length);
-            workspace = pool.borrow();
+            workspace = workspaces.borrow();
             TaskContext task = TaskContext.get();
-            if (task != null && !listening) {
+            if (task != null) {
                 // a task that stops early (a limit, a failure) gives it back as it ends; the listener runs on this thread
                 task.addTaskCompletionListener((TaskCompletionListener) context -> giveBackWorkspace());
-                listening = true;
             }
         }
 
@@ -348,7 +348,7 @@ public final class MlpClassificationModel
             if (workspace != null) {
                 Workspace lent = workspace;
                 workspace = null;
-                scoringWorkspaces(network, block.length).giveBack(lent);
+                workspaces.giveBack(lent);
             }
         }
 
