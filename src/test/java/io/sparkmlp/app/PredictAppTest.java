@@ -79,14 +79,19 @@ class PredictAppTest {
         return Files.readAllLines(csv);
     }
 
-    /** Checks a CSV line's prediction and probabilities against the transform's row. */
+    /**
+     * Checks a CSV line's prediction and probabilities against the transform's row. The probabilities agree to
+     * float rounding, not bit for bit: the transform here reads the rows in two partitions, predict in one, so a row
+     * lands in a block of another width, and OpenBLAS computes a block's edge columns with other kernels (on a Zen 3
+     * CPU, row 25 of blocks of 30 and of 60 differs in its logits' last bit: 2.6e-12 on a probability of 0.999998).
+     */
     private static void assertSameAs(Row expected, String line) {
         String[] fields = line.split(",");
         assertEquals((long) expected.getDouble(0), Long.parseLong(fields[2]), line);
         double[] p = ((Vector) expected.get(1)).toArray();
         assertEquals(3 + p.length, fields.length, line);
         for (int k = 0; k < p.length; k++) {
-            assertEquals(p[k], Double.parseDouble(fields[3 + k]), 1e-12, "probability " + k + " in " + line);
+            assertEquals(p[k], Double.parseDouble(fields[3 + k]), 1e-6, "probability " + k + " in " + line);
         }
     }
 
