@@ -19,6 +19,8 @@ public final class WorkspacePool {
     private final int capacity;
     private final int maxIdle;
     private final ArrayDeque<SoftReference<Workspace>> idle = new ArrayDeque<>();
+    /** Workspaces this pool has made; guarded by {@code idle}. */
+    private long made;
 
     public WorkspacePool(Layout layout, int capacity, int maxIdle) {
         this.layout = Objects.requireNonNull(layout, "layout");
@@ -49,6 +51,7 @@ public final class WorkspacePool {
                     return kept;
                 }
             }
+            made++;
         }
         return new Workspace(layout, capacity);
     }
@@ -66,6 +69,13 @@ public final class WorkspacePool {
             if (idle.size() < maxIdle) {
                 idle.push(new SoftReference<>(workspace));
             }
+        }
+    }
+
+    /** Workspaces this pool has made so far: borrows that found none idle. */
+    public long madeCount() {
+        synchronized (idle) {
+            return made;
         }
     }
 

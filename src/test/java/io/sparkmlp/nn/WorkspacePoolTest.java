@@ -26,6 +26,7 @@ class WorkspacePoolTest {
         assertEquals(1, pool.idleCount());
         assertSame(first, pool.borrow());
         assertEquals(0, pool.idleCount());
+        assertEquals(2, pool.madeCount(), "two made, one of them lent twice");
     }
 
     @Test
@@ -43,6 +44,7 @@ class WorkspacePoolTest {
         Workspace z = pool.borrow();
         assertTrue((x == a || x == b) && (y == a || y == b) && x != y, "the two kept are lent first");
         assertNotSame(c, z, "the third was not kept: a new one is made");
+        assertEquals(4, pool.madeCount());
     }
 
     @Test
