@@ -530,6 +530,9 @@ final class StepLoop implements AutoCloseable {
         @Override
         public Iterator<String> call(Integer partition, Iterator<Block> blocksIn) throws IOException {
             TaskContext context = TaskContext.get();
+            if (steps.faults() != null) {
+                steps.faults().delayRetry(context); // test-only: a retry that finds its slot late
+            }
             if (endpoint != null) {
                 return List.of(overSocket(partition, blocksIn, context)).iterator();
             }

@@ -75,6 +75,11 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         return epoch;
     }
 
+    /** The test-only injected faults; null (the usual case) when none are set. */
+    TaskFaults faults() {
+        return faults;
+    }
+
     /**
      * This partition's summed gradient for step {@code step} of epoch {@code epoch} at weights
      * {@code w}. {@code into} (null, or the layout's parameter count) receives the gradient when

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
@@ -14,49 +15,48 @@ import org.apache.spark.api.java.JavaSparkContext;
  * each counted from 0 as the step task numbers them. Needs a master that retries tasks, e.g.
  * {@code local[2,2]}. {@value #SLOW_KEY} (milliseconds) makes every step task's computation that
  * much longer, so that a test can check the step profile puts a known delay where it belongs.
+ * {@value #RETRY_DELAY_KEY} (milliseconds) makes every retried task of an epoch's step loop wait that
+ * long before it takes part, as a retry that finds no free slot for a while does, so that a test can
+ * make the loop give up in the middle of an epoch ({@link StepLoop}'s join timeout).
  */
 final class TaskFaults implements Serializable {
 
     static final String KEY = "spark.sparkmlp.test.failTasks";
     static final String SLOW_KEY = "spark.sparkmlp.test.slowTaskMillis";
+    static final String RETRY_DELAY_KEY = "spark.sparkmlp.test.retryDelayMillis";
+    /** How often a delayed retry looks whether Spark killed it. */
+    private static final long KILL_CHECK_MILLIS = 50;
 
     private static final long serialVersionUID = 1L;
 
     private final Set<String> tasks;
     private final long computeDelayMillis;
+    private final long retryDelayMillis;
 
-    private TaskFaults(Set<String> tasks, long computeDelayMillis) {
+    private TaskFaults(Set<String> tasks, long computeDelayMillis, long retryDelayMillis) {
         this.tasks = tasks;
         this.computeDelayMillis = computeDelayMillis;
+        this.retryDelayMillis = retryDelayMillis;
     }
 
     /** The faults the setting names; null when it names none (the usual case). Read once per fit. */
     static TaskFaults fromSettings(JavaSparkContext jsc) {
-        return parse(SparkJobs.setting(jsc.sc(), KEY, ""), SparkJobs.setting(jsc.sc(), SLOW_KEY, ""));
+        return parse(SparkJobs.setting(jsc.sc(), KEY, ""), SparkJobs.setting(jsc.sc(), SLOW_KEY, ""),
+                SparkJobs.setting(jsc.sc(), RETRY_DELAY_KEY, ""));
     }
 
     static TaskFaults parse(String spec) {
-        return parse(spec, "");
+        return parse(spec, "", "");
     }
 
-    static TaskFaults parse(String spec, String slowMillis) {
-        long delay = 0;
-        if (slowMillis != null && !slowMillis.isBlank()) {
-            try {
-                delay = Long.parseLong(slowMillis.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(SLOW_KEY + ": '" + slowMillis.trim() + "' is not a whole number of"
-                        + " milliseconds", e);
-            }
-            if (delay < 0) {
-                throw new IllegalArgumentException(SLOW_KEY + " must be >= 0 milliseconds, got " + delay);
-            }
-        }
-        if ((spec == null || spec.isBlank()) && delay == 0) {
+    static TaskFaults parse(String spec, String slowMillis, String retryDelayMillis) {
+        long delay = millis(SLOW_KEY, slowMillis);
+        long retryDelay = millis(RETRY_DELAY_KEY, retryDelayMillis);
+        if ((spec == null || spec.isBlank()) && delay == 0 && retryDelay == 0) {
             return null;
         }
         if (spec == null || spec.isBlank()) {
-            return new TaskFaults(Set.of(), delay);
+            return new TaskFaults(Set.of(), delay, retryDelay);
         }
         Set<String> tasks = new HashSet<>();
         for (String item : spec.split(",")) {
@@ -71,7 +71,24 @@ final class TaskFaults implements Serializable {
                 throw new IllegalArgumentException(KEY + ": '" + item.trim() + "' is not three integers", e);
             }
         }
-        return new TaskFaults(tasks, delay);
+        return new TaskFaults(tasks, delay, retryDelay);
+    }
+
+    /** A setting's whole number of milliseconds >= 0; 0 when it is not set. */
+    private static long millis(String key, String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        long millis;
+        try {
+            millis = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + ": '" + value.trim() + "' is not a whole number of milliseconds", e);
+        }
+        if (millis < 0) {
+            throw new IllegalArgumentException(key + " must be >= 0 milliseconds, got " + millis);
+        }
+        return millis;
     }
 
     private static String key(int epoch, int step, int partition) {
@@ -86,6 +103,28 @@ final class TaskFaults implements Serializable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Waits for the set retry delay, if any, when {@code context}'s task is a retry (attempt 1 or later);
+     * throws {@link TaskKilledException} if Spark kills the task meanwhile.
+     */
+    void delayRetry(TaskContext context) {
+        if (retryDelayMillis == 0 || context == null || context.attemptNumber() == 0) {
+            return;
+        }
+        long until = System.nanoTime() + retryDelayMillis * 1_000_000L;
+        try {
+            while (System.nanoTime() < until) {
+                if (context.isInterrupted()) {
+                    throw new TaskKilledException("killed while its retry waited (" + RETRY_DELAY_KEY + ")");
+                }
+                Thread.sleep(Math.min(KILL_CHECK_MILLIS, Math.max(1, (until - System.nanoTime()) / 1_000_000L)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TaskKilledException("interrupted while its retry waited (" + RETRY_DELAY_KEY + ")");
         }
     }
 

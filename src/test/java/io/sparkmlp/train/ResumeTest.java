@@ -12,9 +12,13 @@ import io.sparkmlp.nn.Activation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -159,6 +163,73 @@ class ResumeTest {
             assertArrayEquals(clean.model().weights(), retried.model().weights());
             assertEquals(figures(clean.history()), figures(retried.history()));
         } finally {
+            SparkTestSession.get(); // back to local[2] for the other tests
+        }
+    }
+
+    /**
+     * The epoch's loop task of partition 1 fails at the first epoch's fifth step (fault 0:4:1 counts from 0)
+     * and its retry takes its slot only after the loop's join timeout (held back 3 s; the timeout is 1 s),
+     * as a retry that finds no free slot would: the loop gives up in the middle of the epoch and kills the
+     * held-back retry, and the fit takes the fifth step again with a job of its own (whose first attempt
+     * fails too, by the same fault) and goes on a job a step, ending with the weights and history of a run
+     * a job a step. In the driver's JVM and over the socket alike.
+     */
+    @ParameterizedTest(name = "over the socket: {0}")
+    @ValueSource(booleans = {false, true})
+    void aLoopWhoseRetriedTaskComesTooLateGivesTheRestOfTheFitToAJobAStepFromTheSameStep(boolean socket)
+            throws Exception {
+        SparkSession spark = SparkTestSession.restart("local[2,2]"); // a failed task is tried once more
+        SparkContext sc = spark.sparkContext();
+        Map<String, String> faults = Map.of(StepLoop.TEST_SOCKET_KEY, String.valueOf(socket),
+                StepLoop.JOIN_TIMEOUT_KEY, "1", TaskFaults.KEY, "0:4:1", TaskFaults.RETRY_DELAY_KEY, "3000");
+        List<String> jobs = new CopyOnWriteArrayList<>();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        SparkListener listener = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart start) {
+                jobs.add(String.valueOf(start.properties().getProperty(SparkJobs.GROUP_DESCRIPTION_KEY)));
+            }
+
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (!end.taskInfo().successful()) {
+                    failures.add(end.reason().toString());
+                }
+            }
+        };
+        try {
+            sc.addSparkListener(listener);
+            Dataset<Row> data = data(spark, 3, 2);
+            sc.setLocalProperty(StepLoop.KEY, "per-step");
+            TrainingResult perStep = new Trainer(params(), new ClusterParams()).fit(data, null, "label", "features");
+            sc.setLocalProperty(StepLoop.KEY, null); // auto: loop where it can, else a job a step
+            sc.listenerBus().waitUntilEmpty();
+            long steps = jobs.stream().filter(d -> d.startsWith("sparkmlp fit · epoch")).count();
+            jobs.clear();
+            failures.clear();
+            faults.forEach(sc::setLocalProperty);
+            TrainingResult fellBack = new Trainer(params(), new ClusterParams()).fit(data, null, "label", "features");
+            sc.listenerBus().waitUntilEmpty();
+
+            assertEquals(List.of("sparkmlp fit · epoch 1/4 · steps 1–13/13"),
+                    jobs.stream().filter(d -> d.contains("· steps ")).toList(), "one loop, in the first epoch only");
+            List<String> stepJobs = jobs.stream().filter(d -> d.startsWith("sparkmlp fit · epoch") && d.contains("· step "))
+                    .toList();
+            assertEquals("sparkmlp fit · epoch 1/4 · step 5/13", stepJobs.get(0), "the fit went on from the same step");
+            assertEquals(steps - 4, stepJobs.size(), "steps 1 to 4 of the first epoch were the loop's, the rest a job each");
+            // the loop's task, its held-back retry (killed as the loop gave up), and the first attempt of step 5's job
+            assertEquals(3, failures.size(), failures.toString());
+            assertEquals(2, failures.stream().filter(r -> r.contains("injected failure of step task 0:4:1")).count(),
+                    failures.toString());
+            assertEquals(1, failures.stream().filter(r -> r.startsWith("TaskKilled(killed while its retry waited")).count(),
+                    failures.toString());
+            assertArrayEquals(perStep.model().weights(), fellBack.model().weights());
+            assertEquals(figures(perStep.history()), figures(fellBack.history()));
+        } finally {
+            sc.removeSparkListener(listener);
+            faults.keySet().forEach(key -> sc.setLocalProperty(key, null));
+            sc.setLocalProperty(StepLoop.KEY, null);
             SparkTestSession.get(); // back to local[2] for the other tests
         }
     }

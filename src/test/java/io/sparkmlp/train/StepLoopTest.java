@@ -43,7 +43,6 @@ class StepLoopTest {
         }
     }
 
-    /** A fit's result, its jobs that ran steps, and how many of those were an epoch's steps in one job. */
     /**
      * A fit's result, its jobs that ran steps, how many of those were an epoch's steps in one job, and
      * the ms from the first such job's start to the first job of a single step's (-1: not both ran).
