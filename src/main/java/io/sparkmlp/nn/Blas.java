@@ -225,7 +225,8 @@ public final class Blas {
     /**
      * The largest difference between {@code candidate} and {@code reference} over the products of the
      * gradient kernel of a 784-103-37-10 network at a batch of 67 (odd sizes reach every remainder
-     * loop), relative to the largest magnitude of the reference result.
+     * loop) and its one-row forward products ({@code sgemv}), relative to the largest magnitude of the
+     * reference result.
      */
     static double selfCheck(BLAS candidate, BLAS reference) {
         double worst = 0;
@@ -238,18 +239,45 @@ public final class Blas {
             // c = 1 * op(a) * op(b) + 0.5 * c
             reference.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, s.rowsA(), b, s.rowsB(), 0.5f, expected, s.m());
             candidate.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, s.rowsA(), b, s.rowsB(), 0.5f, actual, s.m());
-            double scale = 0;
-            double diff = 0;
-            for (int i = 0; i < expected.length; i++) {
-                scale = Math.max(scale, Math.abs(expected[i]));
-                diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
-                if (Float.isNaN(actual[i])) {
-                    return Double.NaN;
-                }
+            double error = relativeError(expected, actual);
+            if (Double.isNaN(error)) {
+                return Double.NaN;
             }
-            worst = Math.max(worst, diff / Math.max(scale, Float.MIN_NORMAL));
+            worst = Math.max(worst, error);
+        }
+        // a one-row forward pass (Network's batch of 1) multiplies by gemv instead
+        for (GemmShape s : GemmShape.ofKernel(new Layout(784, 103, 37, 10), 1)) {
+            if (!s.role().startsWith("forward")) {
+                continue;
+            }
+            float[] a = uniform(random, s.m() * s.k());
+            float[] x = uniform(random, s.k());
+            float[] expected = uniform(random, s.m());
+            float[] actual = expected.clone();
+            // y = 1 * a * x + 0.5 * y
+            reference.sgemv("N", s.m(), s.k(), 1f, a, s.m(), x, 1, 0.5f, expected, 1);
+            candidate.sgemv("N", s.m(), s.k(), 1f, a, s.m(), x, 1, 0.5f, actual, 1);
+            double error = relativeError(expected, actual);
+            if (Double.isNaN(error)) {
+                return Double.NaN;
+            }
+            worst = Math.max(worst, error);
         }
         return worst;
+    }
+
+    /** The largest difference over the largest magnitude of {@code expected}; NaN where {@code actual} has a NaN. */
+    private static double relativeError(float[] expected, float[] actual) {
+        double scale = 0;
+        double diff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.isNaN(actual[i])) {
+                return Double.NaN;
+            }
+            scale = Math.max(scale, Math.abs(expected[i]));
+            diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
+        }
+        return diff / Math.max(scale, Float.MIN_NORMAL);
     }
 
     /** One-thread {@code sgemm} GFLOP/s of the default network's largest product (256 x 128 x 784), the median of 5 rounds. */

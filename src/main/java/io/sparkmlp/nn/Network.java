@@ -165,8 +165,14 @@ public final class Network implements Serializable {
             int out = layout.size(l + 1);
             float[] a = layerInput(ws, l, masks);
             float[] z = ws.activations[l + 1];
-            // z (out x batch) = W (out x in) * a (in x batch)
-            blas.sgemm("N", "N", out, batch, in, 1f, params, layout.weightOffset(l), out, a, 0, in, 0f, z, 0, out);
+            if (batch == 1) {
+                // z = W a: one row goes through gemv; a one-column gemm can cost ten times as much per call (AMD Zen 3,
+                // OpenBLAS 0.3.31, 256x784: 145 us against 14, submit/bench-blas)
+                blas.sgemv("N", out, in, 1f, params, layout.weightOffset(l), out, a, 0, 1, 0f, z, 0, 1);
+            } else {
+                // z (out x batch) = W (out x in) * a (in x batch)
+                blas.sgemm("N", "N", out, batch, in, 1f, params, layout.weightOffset(l), out, a, 0, in, 0f, z, 0, out);
+            }
             int bias = layout.biasOffset(l);
             // z[:, j] += b
             for (int j = 0; j < batch; j++) {

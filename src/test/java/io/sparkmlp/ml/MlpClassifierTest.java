@@ -291,7 +291,7 @@ class MlpClassifierTest {
     }
 
     /** Same rows in the same order: vectors equal to float precision (input ones are equal anyway), the rest exactly. */
-    private static void assertSameRows(List<Row> expected, List<Row> actual, String what) {
+    static void assertSameRows(List<Row> expected, List<Row> actual, String what) {
         assertEquals(expected.size(), actual.size(), what);
         for (int r = 0; r < expected.size(); r++) {
             Row e = expected.get(r);

@@ -52,6 +52,17 @@ class BlasTest {
     }
 
     @Test
+    void theSelfCheckCatchesAWrongMatrixVectorProductAsUsedForOneRow() {
+        BLAS java = Blas.javaBlas();
+        // y = 1.001 * a * x + beta * y; alpha is the fourth argument of both overloads
+        BLAS wrong = (BLAS) Proxy.newProxyInstance(BLAS.class.getClassLoader(), new Class<?>[] {BLAS.class},
+                scaledAlpha(java, "sgemv", 3, 1.001f));
+        double error = Blas.selfCheck(wrong, java);
+        assertTrue(error > Blas.SELF_CHECK_TOLERANCE, "error " + error);
+        assertTrue(error < 1e-2, "error " + error);
+    }
+
+    @Test
     void theSelfCheckTreatsNanAsAFailure() {
         BLAS java = Blas.javaBlas();
         BLAS nan = (BLAS) Proxy.newProxyInstance(BLAS.class.getClassLoader(), new Class<?>[] {BLAS.class},
@@ -96,9 +107,14 @@ class BlasTest {
 
     /** Delegates every call to {@code real}, with sgemm's result scaled by {@code factor}. */
     private static InvocationHandler scaledSgemm(BLAS real, float factor) {
+        // alpha is the sixth argument of both overloads
+        return scaledAlpha(real, "sgemm", 5, factor);
+    }
+
+    private static InvocationHandler scaledAlpha(BLAS real, String routine, int alphaIndex, float factor) {
         return (proxy, method, args) -> {
-            if (method.getName().equals("sgemm")) { // alpha is the sixth argument of both overloads
-                args[5] = (Float) args[5] * factor;
+            if (method.getName().equals(routine)) {
+                args[alphaIndex] = (Float) args[alphaIndex] * factor;
             }
             return method.invoke(real, args);
         };

@@ -140,6 +140,28 @@ class NetworkTest {
     }
 
     @Test
+    void aRowScoredAloneGetsTheScoresItGetsInABlockToFloatRounding() {
+        // a row alone goes through gemv, a block through gemm: the same sums in another order
+        Layout layout = new Layout(784, 256, 128, 10);
+        Network net = new Network(layout, Activation.RELU);
+        float[] params = net.initialParameters(3, Initialization.defaultFor(Activation.RELU));
+        int batch = 64;
+        Workspace block = new Workspace(layout, batch);
+        randomBatch(block, batch, 11);
+        net.scores(params, block, batch);
+        Workspace alone = new Workspace(layout, 1);
+        for (int j : new int[] {0, 17, 63}) {
+            System.arraycopy(block.input(), j * 784, alone.input(), 0, 784);
+            net.scores(params, alone, 1);
+            for (int k = 0; k < 10; k++) {
+                float expected = block.output()[j * 10 + k];
+                assertEquals(expected, alone.output()[k], 1e-5 * Math.max(1, Math.abs(expected)),
+                        "row " + j + ", class " + k);
+            }
+        }
+    }
+
+    @Test
     void gradientIsAddedToWhatTheBufferHolds() {
         Network net = new Network(new Layout(3, 4, 2), Activation.TANH);
         float[] params = net.initialParameters(3, Initialization.GLOROT);
