@@ -167,9 +167,10 @@ public final class BenchResults {
 
     /**
      * Kinds whose block shows the latest file of every machine, not only the latest one: what the
-     * BLAS gains depends on whether the system's OpenBLAS knows the CPU.
+     * BLAS gains depends on whether the system's OpenBLAS knows the CPU, and the transform's ratio on
+     * how fast OpenBLAS runs MLlib's one-row products there against sparkmlp's blocks.
      */
-    static final List<String> PER_MACHINE = List.of("blas");
+    static final List<String> PER_MACHINE = List.of("blas", "transform");
 
     /** The README with every result block rendered from the latest file of its kind in {@code dir}. */
     static String updateReadme(String readme, Path dir) {
@@ -369,6 +370,23 @@ public final class BenchResults {
             }
         }
         md.append("\nBundled: ").append(r.get("bundled")).append(".  \nSystem: ").append(r.get("system_pthread")).append(".\n");
+        if (r.containsKey("bundled_" + BlasBench.ONE_ROW_SGEMV)) {
+            md.append("\n| one thread, µs (median of 3 JVMs) | bundled | system pthread |\n|---|---|---|\n");
+            for (int n : BlasBench.FEW_COLUMNS) {
+                fewColumnsRow(md, "sgemm 256x" + n + "x784, per column", r, BlasBench.fewColumnsKey(n));
+            }
+            fewColumnsRow(md, "sgemv 256x784 (sparkmlp's one-row product)", r, BlasBench.ONE_ROW_SGEMV);
+            fewColumnsRow(md, "dgemm 256x1x784 (MLlib's one-row product)", r, BlasBench.ONE_ROW_DGEMM);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void fewColumnsRow(StringBuilder md, String what, Map<String, Object> r, String key) {
+        Object bundled = r.get("bundled_" + key);
+        Object system = r.get("system_pthread_" + key);
+        md.append("| ").append(what).append(" | ")
+                .append(bundled == null ? "" : number(((Map<String, Object>) bundled).get("median"), "%.1f")).append(" | ")
+                .append(system == null ? "" : number(((Map<String, Object>) system).get("median"), "%.1f")).append(" |\n");
     }
 
     @SuppressWarnings("unchecked")
@@ -527,7 +545,7 @@ public final class BenchResults {
         md.append(String.format(Locale.ROOT, "%s rows, %s partitions, %s.%n%n", t.get("rows"), t.get("partitions"), t.get("how")));
         md.append("| model | rows/s | median s | min s | max s |\n|---|---|---|---|---|\n");
         for (String[] m : new String[][] {{"sparkmlp (blocks of rows)", "sparkmlp"},
-                {"sparkmlp, one row at a time (before)", "sparkmlp_row_at_a_time"}, {"Spark MLlib", "mllib"},
+                {"sparkmlp, one row at a time (Spark's UDF route)", "sparkmlp_row_at_a_time"}, {"Spark MLlib", "mllib"},
                 {"Spark's row round trip alone, no scoring (the floor)", "row_round_trip"}}) {
             Map<String, Object> x = (Map<String, Object>) t.get(m[1]);
             if (x == null) {

@@ -106,11 +106,17 @@ public final class BlasBench {
         List<Map<String, Object>> bundledSgemm = repeat(3, () -> child(bundled, List.of(), "sgemm"));
         report.put("sgemm_bundled", summary(bundledSgemm, "gflops_256x512x784"));
         report.put("bundled", bundledSgemm.get(0).get("describe"));
+        for (String key : fewColumnKeys()) {
+            report.put("bundled_" + key, summary(bundledSgemm, key));
+        }
         console.println("blas bench: " + bundledSgemm.get(0).get("describe"));
         if (hasPthread) {
             List<Map<String, Object>> systemSgemm = repeat(3, () -> child(system, List.of(), "sgemm"));
             report.put("sgemm_system_pthread", summary(systemSgemm, "gflops_256x512x784"));
             report.put("system_pthread", systemSgemm.get(0).get("describe"));
+            for (String key : fewColumnKeys()) {
+                report.put("system_pthread_" + key, summary(systemSgemm, key));
+            }
             console.println("blas bench: " + systemSgemm.get(0).get("describe"));
             report.put("sgemm_ratio", target(console, "sgemm 256x512x784 on one thread, bundled / system OpenBLAS",
                     median(report, "sgemm_bundled"), median(report, "sgemm_system_pthread"), 5.0, true));
@@ -302,6 +308,26 @@ public final class BlasBench {
         }
     }
 
+    /** Column counts n of the 256 x n x 784 products timed per column: one row, a task's small share, a block. */
+    static final List<Integer> FEW_COLUMNS = List.of(1, 8, 64, 512);
+    /** Microseconds of the one-row forward product through sgemv (256 x 784). */
+    static final String ONE_ROW_SGEMV = "us_sgemv_256x784";
+    /** Microseconds of MLlib's one-row product, dgemm 256 x 1 x 784. */
+    static final String ONE_ROW_DGEMM = "us_dgemm_256x1x784";
+
+    static String fewColumnsKey(int n) {
+        return "us_per_column_sgemm_256x" + n + "x784";
+    }
+
+    /** The few-column product timings, every one of them. */
+    static List<String> fewColumnKeys() {
+        List<String> keys = new ArrayList<>();
+        FEW_COLUMNS.forEach(n -> keys.add(fewColumnsKey(n)));
+        keys.add(ONE_ROW_SGEMV);
+        keys.add(ONE_ROW_DGEMM);
+        return keys;
+    }
+
     /** One thread's sgemm on the issue's shape (256x512x784) and on the default network's largest kernel product. */
     private static Map<String, Object> sgemm() {
         Blas.Report blas = Blas.report();
@@ -310,6 +336,12 @@ public final class BlasBench {
         result.put("gflops_256x512x784", BlasProbe.sgemmGflops(new GemmShape("issue", "N", "N", 256, 512, 784), 1.0));
         GemmShape largest = GemmShape.ofKernel(new Layout(784, 256, 128, 10), 64).get(0);
         result.put("gflops_kernel_forward_0", BlasProbe.sgemmGflops(largest, 1.0));
+        // the first layer's product for a few columns: what a call costs beyond its arithmetic
+        for (int n : FEW_COLUMNS) {
+            result.put(fewColumnsKey(n), BlasProbe.sgemmMicrosPerColumn(new GemmShape("columns", "N", "N", 256, n, 784), 0.5));
+        }
+        result.put(ONE_ROW_SGEMV, BlasProbe.sgemvMicros(256, 784, 0.5));
+        result.put(ONE_ROW_DGEMM, BlasProbe.dgemmMicros(new GemmShape("MLlib's row", "N", "N", 256, 1, 784), 0.5));
         return result;
     }
 

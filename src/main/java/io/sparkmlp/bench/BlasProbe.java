@@ -71,6 +71,26 @@ final class BlasProbe {
         return s.flops() / timePerCall(product, seconds) / 1e9;
     }
 
+    /** Microseconds per column of one {@code sgemm} of {@code s} (its n columns in one call). */
+    static double sgemmMicrosPerColumn(GemmShape s, double seconds) {
+        return s.flops() / sgemmGflops(s, seconds) / 1e3 / s.n();
+    }
+
+    /** Microseconds of one {@code dgemm} of {@code s}, as MLlib multiplies one row ({@code n = 1}). */
+    static double dgemmMicros(GemmShape s, double seconds) {
+        return s.flops() / dgemmGflops(s, seconds) / 1e3;
+    }
+
+    /** Microseconds of one {@code sgemv} {@code y = A x} with A {@code m x k}, as a one-row forward pass multiplies. */
+    static double sgemvMicros(int m, int k, double seconds) {
+        BLAS blas = Network.blas();
+        float[] a = randomFloats(m * k, 1);
+        float[] x = randomFloats(k, 2);
+        float[] y = new float[m];
+        // y = A x
+        return timePerCall(() -> blas.sgemv("N", m, k, 1f, a, m, x, 1, 0f, y, 1), seconds) * 1e6;
+    }
+
     /** GFLOP/s of the whole gradient kernel at {@code batch}: every product plus the element-wise work around them. */
     static double kernelGflops(Network network, int batch, double seconds) {
         Layout layout = network.layout();

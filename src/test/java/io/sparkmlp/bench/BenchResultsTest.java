@@ -113,6 +113,29 @@ class BenchResultsTest {
         assertFalse(updated.contains("as before (s)"), updated);
     }
 
+    @Test
+    void theBlasBlockShowsWhatAFewColumnProductCostsOnEachLibraryAndLeavesItOutForOlderFiles(@TempDir Path dir)
+            throws Exception {
+        Map<String, Object> r = blas(120, 15);
+        double value = 1;
+        for (String key : BlasBench.fewColumnKeys()) {
+            r.put("bundled_" + key, BlasBench.stats(new double[] {value}));
+            r.put("system_pthread_" + key, BlasBench.stats(new double[] {10 * value}));
+            value++;
+        }
+        BenchResults.write(dir, "blas", r);
+        String updated = BenchResults.updateReadme("<!-- results:blas -->\n<!-- /results:blas -->\n", dir);
+        assertTrue(updated.contains("| sgemm 256x1x784, per column | 1.0 | 10.0 |"), updated);
+        assertTrue(updated.contains("| sgemm 256x512x784, per column | 4.0 | 40.0 |"), updated);
+        assertTrue(updated.contains("| sgemv 256x784 (sparkmlp's one-row product) | 5.0 | 50.0 |"), updated);
+        assertTrue(updated.contains("| dgemm 256x1x784 (MLlib's one-row product) | 6.0 | 60.0 |"), updated);
+
+        Path older = dir.resolve("older");
+        BenchResults.write(older, "blas", blas(120, 15));
+        String without = BenchResults.updateReadme("<!-- results:blas -->\n<!-- /results:blas -->\n", older);
+        assertFalse(without.contains("per column"), without);
+    }
+
     private static Map<String, Object> stepReport(double broadcastStepMs, double taskRunMs) {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("master", "spark://127.0.0.1:7077");
