@@ -168,9 +168,10 @@ public final class BenchResults {
     /**
      * Kinds whose block shows the latest file of every machine, not only the latest one: what the
      * BLAS gains depends on whether the system's OpenBLAS knows the CPU, and the transform's ratio on
-     * how fast OpenBLAS runs MLlib's one-row products there against sparkmlp's blocks.
+     * how fast OpenBLAS runs MLlib's one-row products there against sparkmlp's blocks; the gzip reads
+     * of different machines were of sets of different sizes.
      */
-    static final List<String> PER_MACHINE = List.of("blas", "transform");
+    static final List<String> PER_MACHINE = List.of("blas", "transform", "gzip-read");
 
     /** The README with every result block rendered from the latest file of its kind in {@code dir}. */
     static String updateReadme(String readme, Path dir) {
