@@ -73,11 +73,13 @@ final class BlasProbe {
 
     /** Microseconds per column of one {@code sgemm} of {@code s} (its n columns in one call). */
     static double sgemmMicrosPerColumn(GemmShape s, double seconds) {
+        // us per column = flops / (GFLOP/s * 1e3) / n
         return s.flops() / sgemmGflops(s, seconds) / 1e3 / s.n();
     }
 
     /** Microseconds of one {@code dgemm} of {@code s}, as MLlib multiplies one row ({@code n = 1}). */
     static double dgemmMicros(GemmShape s, double seconds) {
+        // us = flops / (GFLOP/s * 1e3)
         return s.flops() / dgemmGflops(s, seconds) / 1e3;
     }
 
@@ -87,7 +89,7 @@ final class BlasProbe {
         float[] a = randomFloats(m * k, 1);
         float[] x = randomFloats(k, 2);
         float[] y = new float[m];
-        // y = A x
+        // y = A x, timed in seconds a call, times 1e6 for microseconds
         return timePerCall(() -> blas.sgemv("N", m, k, 1f, a, m, x, 1, 0f, y, 1), seconds) * 1e6;
     }
 

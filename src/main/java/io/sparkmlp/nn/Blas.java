@@ -268,6 +268,7 @@ public final class Blas {
 
     /** The largest difference over the largest magnitude of {@code expected}; NaN where {@code actual} has a NaN. */
     private static double relativeError(float[] expected, float[] actual) {
+        // error = max_i |e_i - a_i| / max_i |e_i|
         double scale = 0;
         double diff = 0;
         for (int i = 0; i < expected.length; i++) {

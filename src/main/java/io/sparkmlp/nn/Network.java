@@ -8,7 +8,7 @@ import java.util.Objects;
  * A multilayer perceptron: a {@link Layout}, one activation for every hidden layer, and a softmax
  * output with cross-entropy loss. It holds no weights: every method takes the flat parameter
  * array, so one network serves any number of weight vectors. Each layer is one {@code sgemm}
- * over the whole batch, through {@code dev.ludovic.netlib} BLAS (the bundled OpenBLAS by default, see {@link Blas}).
+ * over the whole batch ({@code sgemv} for a batch of one row), through {@code dev.ludovic.netlib} BLAS (the bundled OpenBLAS by default, see {@link Blas}).
  */
 public final class Network implements Serializable {
 
@@ -167,7 +167,7 @@ public final class Network implements Serializable {
             float[] z = ws.activations[l + 1];
             if (batch == 1) {
                 // z = W a: one row goes through gemv; a one-column gemm can cost ten times as much per call (AMD Zen 3,
-                // OpenBLAS 0.3.31, 256x784: 145 us against 14, submit/bench-blas)
+                // OpenBLAS 0.3.31, 256x784: 145 us against 13.5, submit/bench-blas)
                 blas.sgemv("N", out, in, 1f, params, layout.weightOffset(l), out, a, 0, 1, 0f, z, 0, 1);
             } else {
                 // z (out x batch) = W (out x in) * a (in x batch)

@@ -201,7 +201,7 @@ class MlpClassifierTest {
             assertEquals(probability.argmax(), row.<Double>getAs("prediction"), 0.0);
             assertEquals(((Vector) row.getAs("rawPrediction")).argmax(), probability.argmax());
             assertEquals(model.predict(features), row.<Double>getAs("prediction"), 0.0);
-            // transform scores blocks of rows with one sgemm; its sums may round differently from a one-row sgemm
+            // transform scores blocks of rows with one sgemm; its sums may round differently from a one-row sgemv
             assertArrayEquals(model.predictProbability(features).toArray(), probability.toArray(), 1e-6);
             correct += row.<Double>getAs("prediction").doubleValue() == row.<Double>getAs("label") ? 1 : 0;
         }
