@@ -219,10 +219,15 @@ class ResumeTest {
             assertEquals("sparkmlp fit · epoch 1/4 · step 5/13", stepJobs.get(0), "the fit went on from the same step");
             assertEquals(steps - 4, stepJobs.size(), "steps 1 to 4 of the first epoch were the loop's, the rest a job each");
             // the loop's task, its held-back retry (killed as the loop gave up), and the first attempt of step 5's job
-            assertEquals(3, failures.size(), failures.toString());
             assertEquals(2, failures.stream().filter(r -> r.contains("injected failure of step task 0:4:1")).count(),
                     failures.toString());
             assertEquals(1, failures.stream().filter(r -> r.startsWith("TaskKilled(killed while its retry waited")).count(),
+                    failures.toString());
+            // and, by timing, the other partition's loop task: it ends as the loop gives up, or the loop's job is
+            // cancelled first and kills it (seen once in a clean-clone CI run)
+            List<String> others = failures.stream().filter(r -> !r.contains("injected failure of step task 0:4:1")
+                    && !r.startsWith("TaskKilled(killed while its retry waited")).toList();
+            assertTrue(others.size() <= 1 && others.stream().allMatch(r -> r.startsWith("TaskKilled(") && r.contains("cancelled")),
                     failures.toString());
             assertArrayEquals(perStep.model().weights(), fellBack.model().weights());
             assertEquals(figures(perStep.history()), figures(fellBack.history()));
