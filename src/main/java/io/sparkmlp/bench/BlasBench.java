@@ -106,17 +106,13 @@ public final class BlasBench {
         List<Map<String, Object>> bundledSgemm = repeat(3, () -> child(bundled, List.of(), "sgemm"));
         report.put("sgemm_bundled", summary(bundledSgemm, "gflops_256x512x784"));
         report.put("bundled", bundledSgemm.get(0).get("describe"));
-        for (String key : fewColumnKeys()) {
-            report.put("bundled_" + key, summary(bundledSgemm, key));
-        }
+        putFewColumns(report, "bundled_", bundledSgemm);
         console.println("blas bench: " + bundledSgemm.get(0).get("describe"));
         if (hasPthread) {
             List<Map<String, Object>> systemSgemm = repeat(3, () -> child(system, List.of(), "sgemm"));
             report.put("sgemm_system_pthread", summary(systemSgemm, "gflops_256x512x784"));
             report.put("system_pthread", systemSgemm.get(0).get("describe"));
-            for (String key : fewColumnKeys()) {
-                report.put("system_pthread_" + key, summary(systemSgemm, key));
-            }
+            putFewColumns(report, "system_pthread_", systemSgemm);
             console.println("blas bench: " + systemSgemm.get(0).get("describe"));
             report.put("sgemm_ratio", target(console, "sgemm 256x512x784 on one thread, bundled / system OpenBLAS",
                     median(report, "sgemm_bundled"), median(report, "sgemm_system_pthread"), 5.0, true));
@@ -326,6 +322,13 @@ public final class BlasBench {
         keys.add(ONE_ROW_SGEMV);
         keys.add(ONE_ROW_DGEMM);
         return keys;
+    }
+
+    /** Each few-column timing's median, min and max over {@code runs}, under {@code prefix} + its key. */
+    private static void putFewColumns(Map<String, Object> report, String prefix, List<Map<String, Object>> runs) {
+        for (String key : fewColumnKeys()) {
+            report.put(prefix + key, summary(runs, key));
+        }
     }
 
     /** One thread's sgemm on the shape (256x512x784) and on the default network's largest kernel product. */

@@ -50,37 +50,51 @@ final class BlasProbe {
     }
 
     static double sgemmGflops(GemmShape s, double seconds) {
+        // GFLOP/s = flops / seconds a call / 1e9
+        return s.flops() / sgemmSeconds(s, seconds) / 1e9;
+    }
+
+    static double dgemmGflops(GemmShape s, double seconds) {
+        // GFLOP/s = flops / seconds a call / 1e9
+        return s.flops() / dgemmSeconds(s, seconds) / 1e9;
+    }
+
+    /** Seconds of one {@code sgemm} of {@code s} on one thread. */
+    private static double sgemmSeconds(GemmShape s, double seconds) {
         BLAS blas = Network.blas();
         int rowsA = s.rowsA();
         int rowsB = s.rowsB();
         float[] a = randomFloats(s.m() * s.k(), 1);
         float[] b = randomFloats(s.k() * s.n(), 2);
         float[] c = new float[s.m() * s.n()];
-        Runnable product = () -> blas.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, rowsA, b, rowsB, 0f, c, s.m());
-        return s.flops() / timePerCall(product, seconds) / 1e9;
+        // c = op(a) op(b)
+        return timePerCall(() -> blas.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, rowsA, b, rowsB, 0f, c,
+                s.m()), seconds);
     }
 
-    static double dgemmGflops(GemmShape s, double seconds) {
+    /** Seconds of one {@code dgemm} of {@code s} on one thread. */
+    private static double dgemmSeconds(GemmShape s, double seconds) {
         BLAS blas = Network.blas();
         int rowsA = s.rowsA();
         int rowsB = s.rowsB();
         double[] a = randomDoubles(s.m() * s.k(), 1);
         double[] b = randomDoubles(s.k() * s.n(), 2);
         double[] c = new double[s.m() * s.n()];
-        Runnable product = () -> blas.dgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1.0, a, rowsA, b, rowsB, 0.0, c, s.m());
-        return s.flops() / timePerCall(product, seconds) / 1e9;
+        // c = op(a) op(b)
+        return timePerCall(() -> blas.dgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1.0, a, rowsA, b, rowsB, 0.0, c,
+                s.m()), seconds);
     }
 
     /** Microseconds per column of one {@code sgemm} of {@code s} (its n columns in one call). */
     static double sgemmMicrosPerColumn(GemmShape s, double seconds) {
-        // us per column = flops / (GFLOP/s * 1e3) / n
-        return s.flops() / sgemmGflops(s, seconds) / 1e3 / s.n();
+        // us per column = seconds a call * 1e6 / n
+        return sgemmSeconds(s, seconds) * 1e6 / s.n();
     }
 
     /** Microseconds of one {@code dgemm} of {@code s}, as MLlib multiplies one row ({@code n = 1}). */
     static double dgemmMicros(GemmShape s, double seconds) {
-        // us = flops / (GFLOP/s * 1e3)
-        return s.flops() / dgemmGflops(s, seconds) / 1e3;
+        // us = seconds a call * 1e6
+        return dgemmSeconds(s, seconds) * 1e6;
     }
 
     /** Microseconds of one {@code sgemv} {@code y = A x} with A {@code m x k}, as a one-row forward pass multiplies. */
