@@ -82,7 +82,7 @@ final class GzipReadSpeed {
         result.put("decoded_bytes", decoded);
         result.put("gzipped_bytes", stored);
         result.put("runs", runs);
-        result.put("how", "spark.read.format(\"idx\") with numPartitions P, then PackedData.pack into P cached blocks;"
+        result.put("how", "spark.read.format(\"idx\") with numPartitions P, then PackedData.pack into P cached partitions;"
                 + " median of " + runs + " timed runs after one warm-up run");
         console.printf(Locale.ROOT, "bench: gzip read: %,d images, %,d bytes decoded, %,d gzipped%n", images.dim(0),
                 decoded, stored);

@@ -6,13 +6,23 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * The rows of one partition, packed once and cached: the features row-major with one row
- * contiguous, as one unsigned byte per value when every value is a multiple of 1/255 (images),
- * else as float32; the class labels; and, only when a weight column was given, each row's weight. Rows are unpacked into the batch matrix inside the task.
+ * Consecutive rows of one partition (all of them, unless it is large), packed once and cached: the
+ * features row-major with one row contiguous, as one unsigned byte per value when every value is a
+ * multiple of 1/255 (images), else as float32; the class labels; and, only when a weight column was
+ * given, each row's weight. Rows are unpacked into the batch matrix inside the task.
  */
 final class Block implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /** The most values one Java array holds on common JVMs. */
+    static final int MAX_VALUES = Integer.MAX_VALUE - 8;
+    /**
+     * The values a packed block holds at most (64 MiB as bytes): a larger partition is packed into
+     * several blocks, so that its size is not bounded by one array and packing never holds more than
+     * one block's growth copy at a time.
+     */
+    static final int DEFAULT_BLOCK_VALUES = 1 << 26;
 
     private final int rows;
     private final int features;
@@ -35,6 +45,14 @@ final class Block implements Serializable {
         this.floats = floats;
         this.labels = labels;
         this.weights = weights;
+    }
+
+    /** The rows of {@code features} values each that a block of at most {@code maxValues} values takes; at least 1. */
+    static int rowsPerBlock(int features, int maxValues) {
+        if (features < 1 || maxValues < 1) {
+            throw new IllegalArgumentException("features and maxValues must be >= 1, got " + features + ", " + maxValues);
+        }
+        return Math.max(1, Math.min(maxValues, MAX_VALUES) / features);
     }
 
     /** Whether the rows carry weights. */
@@ -139,23 +157,48 @@ final class Block implements Serializable {
         return new Block(kept, features, b, f, l, w);
     }
 
-    /** Accumulates rows one at a time, as bytes while every value allows it, then as floats. */
+    /** Accumulates rows one at a time, as bytes while every value allows it, then as floats, up to a row limit. */
     static final class Builder {
         private final int features;
+        private final int maxRows;
         private int rows;
         private byte[] bytes;
         private float[] floats;
         private int[] labels;
         private float[] weights;
 
+        /** A builder whose block may take as many rows as one Java array of the values holds. */
         Builder(int features) {
+            this(features, rowsPerBlock(features, Integer.MAX_VALUE), 64);
+        }
+
+        /**
+         * A builder of at most {@code maxRows} rows, with room for {@code initialRows} of them at first
+         * (it grows by doubling, up to {@code maxRows}).
+         */
+        Builder(int features, int maxRows, int initialRows) {
+            if (features < 1 || maxRows < 1 || initialRows < 1) {
+                throw new IllegalArgumentException("a block needs features, maxRows and initialRows >= 1, got "
+                        + features + ", " + maxRows + ", " + initialRows);
+            }
+            if ((long) maxRows * features > MAX_VALUES) {
+                throw new IllegalArgumentException(maxRows + " rows of " + features + " features exceed one Java array ("
+                        + MAX_VALUES + " values)");
+            }
             this.features = features;
-            this.bytes = new byte[features * 64];
-            this.labels = new int[64];
+            this.maxRows = maxRows;
+            int initial = Math.min(initialRows, maxRows);
+            this.bytes = new byte[features * initial];
+            this.labels = new int[initial];
         }
 
         int rows() {
             return rows;
+        }
+
+        /** Whether the block has its most rows; the next row goes into another block. */
+        boolean full() {
+            return rows == maxRows;
         }
 
         /** Adds a dense row; the caller has checked the values are finite. */
@@ -212,14 +255,10 @@ final class Block implements Serializable {
             if (needed <= labels.length) {
                 return;
             }
-            long grown = Math.max(needed, (long) labels.length * 2);
-            if (grown * features > Integer.MAX_VALUE - 8) {
-                grown = (Integer.MAX_VALUE - 8) / features;
-                if (grown < needed) {
-                    throw new IllegalStateException("a partition of more than " + grown + " rows of " + features
-                            + " features does not fit in one block; use more partitions");
-                }
+            if (needed > maxRows) {
+                throw new IllegalStateException("a block of at most " + maxRows + " rows is full; start another");
             }
+            long grown = Math.min(maxRows, Math.max(needed, (long) labels.length * 2));
             labels = Arrays.copyOf(labels, (int) grown);
             if (bytes != null) {
                 bytes = Arrays.copyOf(bytes, (int) grown * features);
@@ -228,12 +267,24 @@ final class Block implements Serializable {
             }
         }
 
+        /** The rows added so far, in arrays of their exact size (a full block's own arrays, not copies). */
         Block build() {
             int n = rows * features;
-            return new Block(rows, features,
-                    bytes == null ? null : Arrays.copyOf(bytes, n),
-                    floats == null ? null : Arrays.copyOf(floats, n),
-                    Arrays.copyOf(labels, rows), weights == null ? null : Arrays.copyOf(weights, rows));
+            return new Block(rows, features, bytes == null ? null : exact(bytes, n),
+                    floats == null ? null : exact(floats, n), exact(labels, rows),
+                    weights == null ? null : exact(weights, rows));
+        }
+
+        private static byte[] exact(byte[] a, int n) {
+            return a.length == n ? a : Arrays.copyOf(a, n);
+        }
+
+        private static float[] exact(float[] a, int n) {
+            return a.length == n ? a : Arrays.copyOf(a, n);
+        }
+
+        private static int[] exact(int[] a, int n) {
+            return a.length == n ? a : Arrays.copyOf(a, n);
         }
     }
 }

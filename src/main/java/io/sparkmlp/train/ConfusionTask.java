@@ -56,31 +56,29 @@ final class ConfusionTask implements Function2<Integer, Iterator<Block>, Iterato
         float[] identityTable = new float[256];
         Block.fillByteTable(InputScaling.IDENTITY, identityTable);
         long row = partitionStarts[partition];
-        while (blocks.hasNext()) {
-            Block block = blocks.next();
-            Workspace ws = buffers.workspace(network.layout(), CHUNK);
-            float[] table = buffers.byteTable(scaling);
-            for (int first = 0; first < block.rows(); first += CHUNK) {
-                int n = Math.min(CHUNK, block.rows() - first);
-                for (int j = 0; j < n; j++) {
-                    block.unpack(first + j, ws.input(), j * features, scaling, table);
-                    ws.labels()[j] = block.label(first + j);
-                }
-                lossSum += network.loss(w, ws, n);
-                float[] out = ws.output();
-                for (int j = 0; j < n; j++, row++) {
-                    int label = ws.labels()[j];
-                    int predicted = argmax(out, j * classes, classes);
-                    counts[label * classes + predicted]++;
-                    if (predicted != label && kept < keepMisclassified) {
-                        missRows[kept] = row;
-                        missLabels[kept] = label;
-                        missPredicted[kept] = predicted;
-                        System.arraycopy(out, j * classes, missProbabilities, kept * classes, classes);
-                        // the stored values, unscaled: what the image looks like
-                        block.unpack(first + j, missFeatures, kept * features, InputScaling.IDENTITY, identityTable);
-                        kept++;
-                    }
+        PartitionRows rows = PartitionRows.of(blocks);
+        Workspace ws = buffers.workspace(network.layout(), CHUNK);
+        float[] table = buffers.byteTable(scaling);
+        for (int first = 0; first < rows.rows(); first += CHUNK) {
+            int n = Math.min(CHUNK, rows.rows() - first);
+            for (int j = 0; j < n; j++) {
+                rows.unpack(first + j, ws.input(), j * features, scaling, table);
+                ws.labels()[j] = rows.label(first + j);
+            }
+            lossSum += network.loss(w, ws, n);
+            float[] out = ws.output();
+            for (int j = 0; j < n; j++, row++) {
+                int label = ws.labels()[j];
+                int predicted = argmax(out, j * classes, classes);
+                counts[label * classes + predicted]++;
+                if (predicted != label && kept < keepMisclassified) {
+                    missRows[kept] = row;
+                    missLabels[kept] = label;
+                    missPredicted[kept] = predicted;
+                    System.arraycopy(out, j * classes, missProbabilities, kept * classes, classes);
+                    // the stored values, unscaled: what the image looks like
+                    rows.unpack(first + j, missFeatures, kept * features, InputScaling.IDENTITY, identityTable);
+                    kept++;
                 }
             }
         }

@@ -3,6 +3,8 @@ package io.sparkmlp.train;
 import io.sparkmlp.nn.InputScaling;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.zip.CRC32;
 
@@ -31,7 +33,7 @@ public record DataFingerprint(long trainRows, int trainPartitions, long trainLab
 
     /** The labels' CRC32 over all partitions: each partition's CRC, then a CRC of those in partition order. */
     static long labelsCrc(PackedData data) {
-        List<Long> parts = data.blocks().map(DataFingerprint::blockLabelsCrc).collect();
+        List<Long> parts = data.blocks().mapPartitions(DataFingerprint::partitionLabelsCrc, true).collect();
         ByteBuffer bytes = ByteBuffer.allocate(8 * parts.size());
         for (long crc : parts) {
             bytes.putLong(crc);
@@ -41,18 +43,22 @@ public record DataFingerprint(long trainRows, int trainPartitions, long trainLab
         return crc.getValue();
     }
 
-    private static long blockLabelsCrc(Block block) {
-        // unweighted rows: the labels alone, as before weights existed, so older checkpoints still match
-        ByteBuffer bytes = ByteBuffer.allocate((block.weighted() ? 8 : 4) * block.rows());
-        for (int r = 0; r < block.rows(); r++) {
-            bytes.putInt(block.label(r));
-            if (block.weighted()) {
-                bytes.putFloat(block.weight(r));
-            }
-        }
+    /** One partition's CRC over its rows in order, block after block: the same however the rows are blocked. */
+    private static Iterator<Long> partitionLabelsCrc(Iterator<Block> blocks) {
         CRC32 crc = new CRC32();
-        crc.update(bytes.array());
-        return crc.getValue();
+        while (blocks.hasNext()) {
+            Block block = blocks.next();
+            // unweighted rows: the labels alone, as before weights existed, so older checkpoints still match
+            ByteBuffer bytes = ByteBuffer.allocate((block.weighted() ? 8 : 4) * block.rows());
+            for (int r = 0; r < block.rows(); r++) {
+                bytes.putInt(block.label(r));
+                if (block.weighted()) {
+                    bytes.putFloat(block.weight(r));
+                }
+            }
+            crc.update(bytes.array());
+        }
+        return Collections.singletonList(crc.getValue()).iterator();
     }
 
     /** What differs from {@code other} (this run's data), one phrase each; empty when nothing does. */

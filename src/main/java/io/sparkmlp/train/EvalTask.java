@@ -32,21 +32,19 @@ final class EvalTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         double lossSum = 0;
         long count = 0;
         long correct = 0;
-        while (blocks.hasNext()) {
-            Block block = blocks.next();
-            Workspace ws = buffers.workspace(network.layout(), CHUNK);
-            float[] table = buffers.byteTable(scaling);
-            int features = block.features();
-            for (int first = 0; first < block.rows(); first += CHUNK) {
-                int n = Math.min(CHUNK, block.rows() - first);
-                for (int j = 0; j < n; j++) {
-                    block.unpack(first + j, ws.input(), j * features, scaling, table);
-                    ws.labels()[j] = block.label(first + j);
-                }
-                lossSum += network.loss(w, ws, n);
-                correct += ws.correct();
-                count += n;
+        PartitionRows rows = PartitionRows.of(blocks);
+        Workspace ws = buffers.workspace(network.layout(), CHUNK);
+        float[] table = buffers.byteTable(scaling);
+        int features = network.layout().inputSize();
+        for (int first = 0; first < rows.rows(); first += CHUNK) {
+            int n = Math.min(CHUNK, rows.rows() - first);
+            for (int j = 0; j < n; j++) {
+                rows.unpack(first + j, ws.input(), j * features, scaling, table);
+                ws.labels()[j] = rows.label(first + j);
             }
+            lossSum += network.loss(w, ws, n);
+            correct += ws.correct();
+            count += n;
         }
         return Collections.singletonList(
                 new GradientSum(partition, null, lossSum, count, correct, fetched - started,

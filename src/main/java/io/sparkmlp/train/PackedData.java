@@ -26,13 +26,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rows packed into one cached {@link Block} per partition, with each partition's first global row
- * index. Global indices give every row a fixed identity for shuffling and splitting.
+ * Rows packed into cached {@link Block}s, one per partition unless a partition exceeds one block's
+ * size ({@value Block#DEFAULT_BLOCK_VALUES} values), with each partition's first global row index.
+ * Global indices give every row a fixed identity for shuffling and splitting.
  */
 public final class PackedData {
 
     private static final Logger LOG = LoggerFactory.getLogger(PackedData.class);
     static final long SPLIT_STREAM = 0x5B117;
+    /** Test-only: the most rows a block takes (a positive integer), so that small data spans several blocks. */
+    static final String TEST_BLOCK_ROWS_KEY = "spark.sparkmlp.test.blockRows";
     private static final AtomicBoolean LINEAGE_HINT_GIVEN = new AtomicBoolean();
 
     private final JavaRDD<Block> blocks;
@@ -91,9 +94,10 @@ public final class PackedData {
             selected = selected.repartition(partitions);
         }
         boolean weighted = weightCol != null;
+        int blockRows = blockRows(data.sparkSession().sparkContext(), features);
         JavaRDD<Block> blocks = selected.javaRDD()
-                .mapPartitionsWithIndex((partition, rowsIn) -> packPartition(partition, rowsIn, features, classes,
-                        weighted), true)
+                .mapPartitionsWithIndex((partition, rowsIn) -> new PartitionPacker(partition, rowsIn, features, classes,
+                        weighted, blockRows), true)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         truncateLineage(blocks);
         try {
@@ -124,8 +128,32 @@ public final class PackedData {
         }
     }
 
+    /** The most rows a block of {@code features} values a row takes: the test setting's, else the default size's. */
+    private static int blockRows(SparkContext sc, int features) {
+        String setting = SparkJobs.setting(sc, TEST_BLOCK_ROWS_KEY, "");
+        if (setting.isEmpty()) {
+            return Block.rowsPerBlock(features, Block.DEFAULT_BLOCK_VALUES);
+        }
+        try {
+            int rows = Integer.parseInt(setting);
+            if (rows >= 1) {
+                return Math.min(rows, Block.rowsPerBlock(features, Block.MAX_VALUES));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(TEST_BLOCK_ROWS_KEY + " must be a positive integer, got '" + setting + "'");
+    }
+
     private static long[] rowCounts(JavaRDD<Block> blocks) {
-        List<Integer> counts = blocks.map(Block::rows).collect(); // one block per partition, in partition order
+        // each partition's rows over its blocks, in partition order
+        List<Long> counts = blocks.mapPartitions(it -> {
+            long rows = 0;
+            while (it.hasNext()) {
+                rows += it.next().rows();
+            }
+            return Collections.singletonList(rows).iterator();
+        }, true).collect();
         long[] result = new long[counts.size()];
         for (int p = 0; p < result.length; p++) {
             result[p] = counts.get(p);
@@ -187,43 +215,86 @@ public final class PackedData {
         }
     }
 
-    private static Iterator<Block> packPartition(int partition, Iterator<Row> rowsIn, int features, int classes,
-                                                 boolean weighted) {
-        Block.Builder builder = new Block.Builder(features);
-        double[] dense = new double[features];
-        while (rowsIn.hasNext()) {
-            Row row = rowsIn.next();
-            int index = builder.rows();
+    /**
+     * Packs one partition's rows, checking each, into blocks of at most {@code blockRows} rows, one
+     * block at a time as Spark asks for them (so caching can spill between blocks); an empty
+     * partition gives one empty block.
+     */
+    private static final class PartitionPacker implements Iterator<Block> {
+
+        private final int partition;
+        private final Iterator<Row> rowsIn;
+        private final int features;
+        private final int classes;
+        private final boolean weighted;
+        private final int blockRows;
+        private final double[] dense;
+        /** The partition's rows packed so far, for the messages. */
+        private long packed;
+        private int blocks;
+
+        PartitionPacker(int partition, Iterator<Row> rowsIn, int features, int classes, boolean weighted,
+                        int blockRows) {
+            this.partition = partition;
+            this.rowsIn = rowsIn;
+            this.features = features;
+            this.classes = classes;
+            this.weighted = weighted;
+            this.blockRows = blockRows;
+            this.dense = new double[features];
+        }
+
+        @Override
+        public boolean hasNext() {
+            return blocks == 0 || rowsIn.hasNext();
+        }
+
+        @Override
+        public Block next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException("partition " + partition + " is packed");
+            }
+            // the first block grows from a few rows (most partitions fit one); a later one starts at its full size
+            Block.Builder builder = new Block.Builder(features, blockRows, blocks == 0 ? 64 : blockRows);
+            while (!builder.full() && rowsIn.hasNext()) {
+                add(builder, rowsIn.next());
+                packed++;
+            }
+            blocks++;
+            return builder.build();
+        }
+
+        private void add(Block.Builder builder, Row row) {
             if (row.isNullAt(0) || row.isNullAt(1)) {
-                throw new IllegalArgumentException("row " + index + " of partition " + partition + " has a null "
+                throw new IllegalArgumentException("row " + packed + " of partition " + partition + " has a null "
                         + (row.isNullAt(0) ? "label" : "features vector"));
             }
             double label = row.getDouble(0);
             if (!(label >= 0 && label < classes && label == Math.rint(label))) {
-                throw new IllegalArgumentException("label " + label + " in row " + index + " of partition " + partition
+                throw new IllegalArgumentException("label " + label + " in row " + packed + " of partition " + partition
                         + " is not a class of the network: expected an integer in [0, " + classes
                         + "), the output layer's size");
             }
             Vector vector = row.getAs(1);
             if (vector.size() != features) {
-                throw new IllegalArgumentException("row " + index + " of partition " + partition + " has " + vector.size()
+                throw new IllegalArgumentException("row " + packed + " of partition " + partition + " has " + vector.size()
                         + " features; the network's input layer has " + features);
             }
             double[] values = toDense(vector, dense);
             for (int k = 0; k < features; k++) {
                 if (!Double.isFinite(values[k])) {
-                    throw new IllegalArgumentException("row " + index + " of partition " + partition + " has feature " + k
+                    throw new IllegalArgumentException("row " + packed + " of partition " + partition + " has feature " + k
                             + " = " + values[k] + "; every input must be a finite number");
                 }
             }
             if (weighted) {
                 if (row.isNullAt(2)) {
-                    throw new IllegalArgumentException("row " + index + " of partition " + partition + " has a null weight");
+                    throw new IllegalArgumentException("row " + packed + " of partition " + partition + " has a null weight");
                 }
                 double weight = row.getDouble(2);
                 // a float must hold it: a weight beyond float range would be infinite in the step
                 if (!(weight >= 0 && (float) weight < Float.POSITIVE_INFINITY)) {
-                    throw new IllegalArgumentException("weight " + weight + " in row " + index + " of partition "
+                    throw new IllegalArgumentException("weight " + weight + " in row " + packed + " of partition "
                             + partition + " must be finite and >= 0");
                 }
                 builder.add((int) label, values, (float) weight);
@@ -231,7 +302,6 @@ public final class PackedData {
                 builder.add((int) label, values);
             }
         }
-        return Collections.singletonList(builder.build()).iterator();
     }
 
     private static double[] toDense(Vector vector, double[] buffer) {
@@ -296,14 +366,29 @@ public final class PackedData {
         return result;
     }
 
+    /** Each of a partition's blocks with only the rows of one side of the split: as many blocks, in order. */
     private static Iterator<Block> select(Iterator<Block> it, int partition, long packedRows, long seed, long start,
                                           double fraction, boolean validation) {
-        Block block = checkRows(partition, it.next(), packedRows);
-        boolean[] keep = new boolean[block.rows()];
-        for (int r = 0; r < keep.length; r++) {
-            keep[r] = isValidationRow(seed, start + r, fraction) == validation;
-        }
-        return Collections.singletonList(block.select(keep)).iterator();
+        Iterator<Block> blocksIn = checkedRows(partition, it, packedRows);
+        return new Iterator<>() {
+            private long first = start;
+
+            @Override
+            public boolean hasNext() {
+                return blocksIn.hasNext();
+            }
+
+            @Override
+            public Block next() {
+                Block block = blocksIn.next();
+                boolean[] keep = new boolean[block.rows()];
+                for (int r = 0; r < keep.length; r++) {
+                    keep[r] = isValidationRow(seed, first + r, fraction) == validation;
+                }
+                first += block.rows();
+                return block.select(keep);
+            }
+        };
     }
 
     /**
@@ -348,15 +433,15 @@ public final class PackedData {
     }
 
     /**
-     * {@code task} reading each partition's block only after {@link #checkRows} has checked it: on a
-     * cluster a lost executor's blocks are rebuilt from their lineage, and a rebuilt block must hold
-     * the rows that packing counted, or every global row index after it would be shifted.
+     * {@code task} reading each partition's blocks through {@link #checkedRows}: on a cluster a lost
+     * executor's blocks are rebuilt from their lineage, and a rebuilt partition must hold the rows
+     * that packing counted, or every global row index after it would be shifted.
      */
     <T> Function2<Integer, Iterator<Block>, Iterator<T>> checkingRows(Function2<Integer, Iterator<Block>, Iterator<T>> task) {
         return new RowCheckedTask<>(task, partitionRows.clone());
     }
 
-    /** A partition task that gets its blocks through {@link #checkRows}. */
+    /** A partition task that gets its blocks through {@link #checkedRows}. */
     private static final class RowCheckedTask<T> implements Function2<Integer, Iterator<Block>, Iterator<T>> {
 
         private static final long serialVersionUID = 1L;
@@ -371,34 +456,46 @@ public final class PackedData {
 
         @Override
         public Iterator<T> call(Integer partition, Iterator<Block> blocksIn) throws Exception {
-            long expected = packedRows[partition];
-            return task.call(partition, new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return blocksIn.hasNext();
-                }
-
-                @Override
-                public Block next() {
-                    return checkRows(partition, blocksIn.next(), expected);
-                }
-            });
+            return task.call(partition, checkedRows(partition, blocksIn, packedRows[partition]));
         }
     }
 
     /**
-     * Returns {@code block} when it has the {@code packedRows} rows that packing counted in
-     * {@code partition}; otherwise fails, naming the partition and both counts (a rebuilt block
-     * with other rows means the input changed or is read non-deterministically).
+     * {@code partition}'s blocks as they come, failing as soon as they hold more than the
+     * {@code packedRows} rows that packing counted, or fewer once the last has come, naming the
+     * partition and both counts: a rebuilt block with other rows means the input changed or is read
+     * non-deterministically.
      */
-    static Block checkRows(int partition, Block block, long packedRows) {
-        if (block.rows() != packedRows) {
-            throw new IllegalStateException("partition " + partition + "'s block has " + block.rows()
-                    + " rows but had " + packedRows + " when the data was packed: a block rebuilt after a lost"
-                    + " executor must hold the same rows (did the input change, or is it read in a"
-                    + " non-deterministic order?); training on it would shift every later row's index");
-        }
-        return block;
+    static Iterator<Block> checkedRows(int partition, Iterator<Block> blocksIn, long packedRows) {
+        return new Iterator<>() {
+            private long rows;
+
+            @Override
+            public boolean hasNext() {
+                boolean more = blocksIn.hasNext();
+                if (!more && rows != packedRows) {
+                    throw rebuiltWithOtherRows(partition, Long.toString(rows), packedRows);
+                }
+                return more;
+            }
+
+            @Override
+            public Block next() {
+                Block block = blocksIn.next();
+                rows += block.rows();
+                if (rows > packedRows) {
+                    throw rebuiltWithOtherRows(partition, "at least " + rows, packedRows);
+                }
+                return block;
+            }
+        };
+    }
+
+    private static IllegalStateException rebuiltWithOtherRows(int partition, String rows, long packedRows) {
+        return new IllegalStateException("partition " + partition + "'s blocks hold " + rows + " rows but held "
+                + packedRows + " when the data was packed: blocks rebuilt after a lost executor must hold the"
+                + " same rows (did the input change, or is it read in a non-deterministic order?); training on"
+                + " them would shift every later row's index");
     }
 
     long[] partitionStarts() {

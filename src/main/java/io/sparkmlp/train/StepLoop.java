@@ -1,7 +1,6 @@
 package io.sparkmlp.train;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -543,8 +542,7 @@ final class StepLoop implements AutoCloseable {
             }
             loop.taskJoined(partition);
             try {
-                List<Block> blocks = new ArrayList<>();
-                blocksIn.forEachRemaining(blocks::add);
+                PartitionRows rows = PartitionRows.of(blocksIn);
                 float[] gradient = null;
                 int done = -1;
                 for (int step = loop.awaitStep(partition, done, context); step >= 0;
@@ -554,8 +552,8 @@ final class StepLoop implements AutoCloseable {
                         if (gradient == null) {
                             gradient = new float[weights.length];
                         }
-                        loop.deliver(step, partition, steps.gradient(partition, blocks.iterator(), weights,
-                                steps.epoch(), step, gradient));
+                        loop.deliver(step, partition, steps.gradient(partition, rows, weights, steps.epoch(), step,
+                                gradient));
                     }
                     done = step;
                 }
@@ -579,15 +577,14 @@ final class StepLoop implements AutoCloseable {
                 throw e;
             }
             try (client) {
-                List<Block> blocks = new ArrayList<>();
-                blocksIn.forEachRemaining(blocks::add);
+                PartitionRows rows = PartitionRows.of(blocksIn);
                 float[] gradient = null;
                 for (int step = client.awaitStep(context); step >= 0; step = client.awaitStep(context)) {
                     float[] weights = client.weights();
                     if (gradient == null) {
                         gradient = new float[weights.length];
                     }
-                    client.send(step, steps.gradient(partition, blocks.iterator(), weights, steps.epoch(), step, gradient));
+                    client.send(step, steps.gradient(partition, rows, weights, steps.epoch(), step, gradient));
                 }
                 return "";
             }

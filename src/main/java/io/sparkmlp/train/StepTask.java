@@ -65,7 +65,7 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         long started = System.nanoTime();
         float[] w = weights.value();
         long fetched = System.nanoTime();
-        GradientSum sum = gradient(partition, blocks, w, epoch, step, null);
+        GradientSum sum = gradient(partition, PartitionRows.of(blocks), w, epoch, step, null);
         sum.maxFetchNanos = fetched - started;
         return Collections.singletonList(sum).iterator();
     }
@@ -86,7 +86,7 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
      * given, so that a loop over steps reuses one array; the driver must be done with it before the
      * next step's call. The result's fetch time is 0: the caller measures how the weights came.
      */
-    GradientSum gradient(int partition, Iterator<Block> blocks, float[] w, int epoch, int step, float[] into) {
+    GradientSum gradient(int partition, PartitionRows rows, float[] w, int epoch, int step, float[] into) {
         if (into != null && into.length != w.length) {
             throw new IllegalArgumentException("the gradient array has " + into.length + " values, the weights "
                     + w.length);
@@ -103,58 +103,52 @@ final class StepTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         int from = step * batchSize;
         int to = Math.min(from + batchSize, trainRows);
         long start = partitionStarts[partition];
+        long end = start + rows.rows();
         float[] gradient = null;
         double lossSum = 0;
         long count = 0;
         long correct = 0;
         double weightSum = 0;
         double weightedLossSum = 0;
-        long maskSeed = dropout == null ? 0 : Dropout.maskSeed(seed, epoch, step);
         TaskBuffers buffers = TaskBuffers.get();
-        while (blocks.hasNext()) {
-            Block block = blocks.next();
-            long end = start + block.rows();
-            Workspace ws = buffers.workspace(network.layout(), Math.max(1, Math.min(batchSize, block.rows())));
-            float[] table = buffers.byteTable(scaling);
-            float[] input = ws.input();
-            int[] labels = ws.labels();
-            long[] rowIds = ws.rowIds();
-            float[] rowWeights = ws.weights();
-            boolean weighted = block.weighted() || classWeights != null;
-            int features = block.features();
-            int n = 0;
-            for (int position = from; position < to; position++) {
-                int row = order[position];
-                if (row >= start && row < end) {
-                    int local = (int) (row - start);
-                    block.unpack(local, input, n * features, scaling, table);
-                    int label = block.label(local);
-                    labels[n] = label;
-                    rowIds[n] = row;
-                    if (weighted) {
-                        // w = sample weight * class weight of the label
-                        rowWeights[n] = classWeights == null ? block.weight(local)
-                                : block.weight(local) * classWeights[label];
-                    }
-                    n++;
+        Workspace ws = buffers.workspace(network.layout(), Math.max(1, Math.min(batchSize, rows.rows())));
+        float[] table = buffers.byteTable(scaling);
+        float[] input = ws.input();
+        int[] labels = ws.labels();
+        long[] rowIds = ws.rowIds();
+        float[] rowWeights = ws.weights();
+        boolean weighted = rows.weighted() || classWeights != null;
+        int features = network.layout().inputSize();
+        // this partition's rows of the step's window, in the window's order: one batch matrix, however the rows are blocked
+        int n = 0;
+        for (int position = from; position < to; position++) {
+            int row = order[position];
+            if (row >= start && row < end) {
+                int local = (int) (row - start);
+                rows.unpack(local, input, n * features, scaling, table);
+                int label = rows.label(local);
+                labels[n] = label;
+                rowIds[n] = row;
+                if (weighted) {
+                    // w = sample weight * class weight of the label
+                    rowWeights[n] = classWeights == null ? rows.weight(local) : rows.weight(local) * classWeights[label];
                 }
+                n++;
             }
-            if (n > 0) {
-                if (gradient == null) {
-                    if (into == null) {
-                        gradient = new float[w.length]; // the task's result, sent to the driver
-                    } else {
-                        gradient = into;
-                        Arrays.fill(gradient, 0f); // the kernel adds into it
-                    }
-                }
-                weightedLossSum += network.lossAndGradient(w, ws, n, gradient, dropout, maskSeed, weighted);
-                lossSum += ws.unweightedLossSum();
-                weightSum += ws.weightSum();
-                correct += ws.correct();
-                count += n;
+        }
+        if (n > 0) {
+            if (into == null) {
+                gradient = new float[w.length]; // the task's result, sent to the driver
+            } else {
+                gradient = into;
+                Arrays.fill(gradient, 0f); // the kernel adds into it
             }
-            start = end;
+            long maskSeed = dropout == null ? 0 : Dropout.maskSeed(seed, epoch, step);
+            weightedLossSum = network.lossAndGradient(w, ws, n, gradient, dropout, maskSeed, weighted);
+            lossSum = ws.unweightedLossSum();
+            weightSum = ws.weightSum();
+            correct = ws.correct();
+            count = n;
         }
         return new GradientSum(partition, gradient, lossSum, count, correct, weightSum, weightedLossSum, 0,
                 System.nanoTime() - started);

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A block rebuilt from lineage (after a lost executor) must hold the rows that packing counted in
- * its partition; one that does not stops the job with the partition and both counts, instead of
+ * Blocks rebuilt from lineage (after a lost executor) must hold the rows that packing counted in
+ * their partition; ones that do not stop the job with the partition and both counts, instead of
  * training on rows whose global indices have shifted.
  */
 @Tag("spark")
@@ -28,16 +28,34 @@ class RebuiltBlockCheckTest {
     private final SparkSession spark = SparkTestSession.get();
 
     @Test
-    void aBlockWithThePackedRowCountPassesAndOneWithAnotherCountIsRefusedWithBothCounts() {
+    void blocksHoldingThePackedRowCountPassAndFewerOrMoreAreRefusedWithBothCounts() {
+        List<Block> blocks = List.of(block(3), block(2));
+        List<Block> passed = new java.util.ArrayList<>();
+        PackedData.checkedRows(1, blocks.iterator(), 5).forEachRemaining(passed::add);
+        assertEquals(blocks, passed);
+
+        // fewer: found once the last block has come
+        Iterator<Block> fewer = PackedData.checkedRows(1, blocks.iterator(), 6);
+        fewer.next();
+        fewer.next();
+        IllegalStateException e = assertThrows(IllegalStateException.class, fewer::hasNext);
+        assertTrue(e.getMessage().startsWith("partition 1's blocks hold 5 rows but held 6 when the data was packed"),
+                e.getMessage());
+
+        // more: found at the block that passes the count, before a task trains on it
+        Iterator<Block> more = PackedData.checkedRows(1, blocks.iterator(), 4);
+        assertSame(blocks.get(0), more.next());
+        e = assertThrows(IllegalStateException.class, more::next);
+        assertTrue(e.getMessage().startsWith("partition 1's blocks hold at least 5 rows but held 4 when the data"
+                + " was packed"), e.getMessage());
+    }
+
+    private static Block block(int rows) {
         Block.Builder builder = new Block.Builder(2);
-        for (int r = 0; r < 3; r++) {
+        for (int r = 0; r < rows; r++) {
             builder.add(r % 2, new double[] {r, -r});
         }
-        Block block = builder.build();
-        assertSame(block, PackedData.checkRows(1, block, 3));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> PackedData.checkRows(1, block, 4));
-        assertTrue(e.getMessage().startsWith("partition 1's block has 3 rows but had 4 when the data was packed"),
-                e.getMessage());
+        return builder.build();
     }
 
     @Test
@@ -71,7 +89,7 @@ class RebuiltBlockCheckTest {
             }, true);
             SparkException e = assertThrows(SparkException.class,
                     () -> rebuilt.mapPartitionsWithIndex(data.checkingRows(countRows), true).collect());
-            String expected = "partition 1's block has " + (packedRowsOfPartition1 - 1) + " rows but had "
+            String expected = "partition 1's blocks hold " + (packedRowsOfPartition1 - 1) + " rows but held "
                     + packedRowsOfPartition1 + " when the data was packed";
             assertTrue(e.getMessage().contains(expected), e.getMessage());
         } finally {
