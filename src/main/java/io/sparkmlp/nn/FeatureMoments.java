@@ -31,64 +31,144 @@ public final class FeatureMoments implements Serializable {
 
     /** The moments of {@code rows} rows of {@code features} float values, row-major. */
     public static FeatureMoments of(float[] values, int rows, int features) {
-        checkLength(values.length, rows, features);
-        FeatureMoments m = new FeatureMoments(features);
-        m.bytes = false;
-        m.count = rows;
-        if (rows == 0) {
-            return m;
-        }
-        for (int r = 0; r < rows; r++) {
-            int from = r * features;
-            for (int k = 0; k < features; k++) {
-                // s_k = Σ_r x_rk
-                m.mean[k] += values[from + k];
-            }
-        }
-        for (int k = 0; k < features; k++) {
-            // mean_k = s_k / n
-            m.mean[k] /= rows;
-        }
-        for (int r = 0; r < rows; r++) {
-            int from = r * features;
-            for (int k = 0; k < features; k++) {
-                // M2_k = Σ_r (x_rk - mean_k)²
-                double d = values[from + k] - m.mean[k];
-                m.m2[k] += d * d;
-            }
-        }
-        return m;
+        TwoPass passes = new TwoPass(features, false);
+        passes.sum(values, rows);
+        passes.endFirstPass();
+        passes.addDeviations(values, rows);
+        return passes.result();
     }
 
     /** The moments of {@code rows} rows of {@code features} values stored as bytes, value {@code = byte / 255}. */
     public static FeatureMoments ofBytes(byte[] values, int rows, int features) {
-        checkLength(values.length, rows, features);
-        FeatureMoments m = new FeatureMoments(features);
-        m.count = rows;
-        if (rows == 0) {
-            return m;
+        TwoPass passes = new TwoPass(features, true);
+        passes.sum(values, rows);
+        passes.endFirstPass();
+        passes.addDeviations(values, rows);
+        return passes.result();
+    }
+
+    /**
+     * The two passes over rows that come in several row-major parts (a partition's blocks), giving the
+     * very moments one part holding them all would: call {@code sum} for every part, then
+     * {@link #endFirstPass}, then {@code addDeviations} for every part in the same order, then
+     * {@link #result}. In byte mode every part must be bytes; the sums are exact. Otherwise byte parts
+     * count as the floats {@code byte / 255f}, the values a part turned from bytes to floats holds.
+     */
+    public static final class TwoPass {
+        private final FeatureMoments moments;
+        /** Byte mode's exact sums; null otherwise. */
+        private final long[] byteSums;
+        private boolean firstPassEnded;
+
+        public TwoPass(int features, boolean bytes) {
+            moments = new FeatureMoments(features);
+            moments.bytes = bytes;
+            byteSums = bytes ? new long[features] : null;
         }
-        long[] sums = new long[features];
-        for (int r = 0; r < rows; r++) {
-            int from = r * features;
-            for (int k = 0; k < features; k++) {
-                // s_k = Σ_r b_rk, exact in a long
-                sums[k] += values[from + k] & 0xff;
+
+        /** First pass over a part of {@code rows} float rows. */
+        public void sum(float[] values, int rows) {
+            int features = startPart(values.length, rows, false, true);
+            double[] mean = moments.mean;
+            for (int r = 0; r < rows; r++) {
+                int from = r * features;
+                for (int k = 0; k < features; k++) {
+                    // s_k = Σ_r x_rk
+                    mean[k] += values[from + k];
+                }
             }
         }
-        for (int k = 0; k < features; k++) {
-            // mean_k = s_k / (255 n)
-            m.mean[k] = sums[k] / (255.0 * rows);
-        }
-        for (int r = 0; r < rows; r++) {
-            int from = r * features;
-            for (int k = 0; k < features; k++) {
-                // M2_k = Σ_r (b_rk / 255 - mean_k)²
-                double d = (values[from + k] & 0xff) / 255.0 - m.mean[k];
-                m.m2[k] += d * d;
+
+        /** First pass over a part of {@code rows} byte rows. */
+        public void sum(byte[] values, int rows) {
+            int features = startPart(values.length, rows, true, true);
+            for (int r = 0; r < rows; r++) {
+                int from = r * features;
+                if (byteSums != null) {
+                    for (int k = 0; k < features; k++) {
+                        // s_k = Σ_r b_rk, exact in a long
+                        byteSums[k] += values[from + k] & 0xff;
+                    }
+                } else {
+                    for (int k = 0; k < features; k++) {
+                        // s_k = Σ_r x_rk with x = b / 255f
+                        moments.mean[k] += (values[from + k] & 0xff) / 255f;
+                    }
+                }
             }
         }
-        return m;
+
+        /** Turns the sums into means. */
+        public void endFirstPass() {
+            if (firstPassEnded) {
+                throw new IllegalStateException("the first pass has ended already");
+            }
+            firstPassEnded = true;
+            long n = moments.count;
+            if (n == 0) {
+                return;
+            }
+            double[] mean = moments.mean;
+            for (int k = 0; k < mean.length; k++) {
+                // mean_k = s_k / (255 n) for bytes, s_k / n for floats
+                mean[k] = byteSums != null ? byteSums[k] / (255.0 * n) : mean[k] / n;
+            }
+        }
+
+        /** Second pass over a part of {@code rows} float rows. */
+        public void addDeviations(float[] values, int rows) {
+            int features = startPart(values.length, rows, false, false);
+            double[] mean = moments.mean;
+            double[] m2 = moments.m2;
+            for (int r = 0; r < rows; r++) {
+                int from = r * features;
+                for (int k = 0; k < features; k++) {
+                    // M2_k = Σ_r (x_rk - mean_k)²
+                    double d = values[from + k] - mean[k];
+                    m2[k] += d * d;
+                }
+            }
+        }
+
+        /** Second pass over a part of {@code rows} byte rows. */
+        public void addDeviations(byte[] values, int rows) {
+            int features = startPart(values.length, rows, true, false);
+            double[] mean = moments.mean;
+            double[] m2 = moments.m2;
+            for (int r = 0; r < rows; r++) {
+                int from = r * features;
+                for (int k = 0; k < features; k++) {
+                    // M2_k = Σ_r (b_rk / 255 - mean_k)², the float b / 255f outside byte mode
+                    double x = byteSums != null ? (values[from + k] & 0xff) / 255.0 : (values[from + k] & 0xff) / 255f;
+                    double d = x - mean[k];
+                    m2[k] += d * d;
+                }
+            }
+        }
+
+        /** The moments, once both passes are done. */
+        public FeatureMoments result() {
+            if (!firstPassEnded) {
+                throw new IllegalStateException("the first pass has not ended");
+            }
+            return moments;
+        }
+
+        /** Checks a part; counts its rows in the first pass. Returns the feature count. */
+        private int startPart(int length, int rows, boolean bytes, boolean firstPass) {
+            checkLength(length, rows, moments.mean.length);
+            if (!bytes && byteSums != null) {
+                throw new IllegalArgumentException("a part of floats in moments drawn in byte mode");
+            }
+            if (firstPass == firstPassEnded) {
+                throw new IllegalStateException(firstPass ? "the first pass has ended: add deviations now"
+                        : "the first pass has not ended: sum every part first");
+            }
+            if (firstPass) {
+                moments.count += rows;
+            }
+            return moments.mean.length;
+        }
     }
 
     private static void checkLength(int length, int rows, int features) {

@@ -65,14 +65,12 @@ final class Block implements Serializable {
         return weights == null ? 1f : weights[row];
     }
 
-    /** Per class c: {@code [c]} the rows of class c, {@code [classes + c]} their summed weight. */
-    double[] classTotals(int classes) {
-        double[] totals = new double[2 * classes];
+    /** Adds, per class c, this block's rows of class c into {@code totals[c]} and their summed weight into {@code totals[classes + c]}. */
+    void addClassTotals(double[] totals, int classes) {
         for (int r = 0; r < rows; r++) {
             totals[labels[r]]++;
             totals[classes + labels[r]] += weight(r);
         }
-        return totals;
     }
 
     int rows() {
@@ -125,9 +123,27 @@ final class Block implements Serializable {
         }
     }
 
-    /** Each feature's count, mean and sum of squared deviations over this block's rows, for standardisation. */
-    FeatureMoments moments() {
-        return bytes != null ? FeatureMoments.ofBytes(bytes, rows, features) : FeatureMoments.of(floats, rows, features);
+    /** Whether the values are stored as bytes (else as floats). */
+    boolean storedAsBytes() {
+        return bytes != null;
+    }
+
+    /** This block's part of the first pass of a partition's moments ({@link FeatureMoments.TwoPass}). */
+    void sumInto(FeatureMoments.TwoPass passes) {
+        if (bytes != null) {
+            passes.sum(bytes, rows);
+        } else {
+            passes.sum(floats, rows);
+        }
+    }
+
+    /** This block's part of the second pass of a partition's moments. */
+    void addDeviationsInto(FeatureMoments.TwoPass passes) {
+        if (bytes != null) {
+            passes.addDeviations(bytes, rows);
+        } else {
+            passes.addDeviations(floats, rows);
+        }
     }
 
     /** The rows whose {@code keep} flag is set, in order. */
@@ -169,14 +185,15 @@ final class Block implements Serializable {
 
         /** A builder whose block may take as many rows as one Java array of the values holds. */
         Builder(int features) {
-            this(features, rowsPerBlock(features, Integer.MAX_VALUE), 64);
+            this(features, rowsPerBlock(features, Integer.MAX_VALUE), 64, false);
         }
 
         /**
          * A builder of at most {@code maxRows} rows, with room for {@code initialRows} of them at first
-         * (it grows by doubling, up to {@code maxRows}).
+         * (it grows by doubling, up to {@code maxRows}); {@code asFloats} stores floats from the start,
+         * as a partition's later blocks do once one has turned to floats.
          */
-        Builder(int features, int maxRows, int initialRows) {
+        Builder(int features, int maxRows, int initialRows, boolean asFloats) {
             if (features < 1 || maxRows < 1 || initialRows < 1) {
                 throw new IllegalArgumentException("a block needs features, maxRows and initialRows >= 1, got "
                         + features + ", " + maxRows + ", " + initialRows);
@@ -188,7 +205,11 @@ final class Block implements Serializable {
             this.features = features;
             this.maxRows = maxRows;
             int initial = Math.min(initialRows, maxRows);
-            this.bytes = new byte[features * initial];
+            if (asFloats) {
+                this.floats = new float[features * initial];
+            } else {
+                this.bytes = new byte[features * initial];
+            }
             this.labels = new int[initial];
         }
 

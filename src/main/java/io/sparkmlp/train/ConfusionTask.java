@@ -61,10 +61,7 @@ final class ConfusionTask implements Function2<Integer, Iterator<Block>, Iterato
         float[] table = buffers.byteTable(scaling);
         for (int first = 0; first < rows.rows(); first += CHUNK) {
             int n = Math.min(CHUNK, rows.rows() - first);
-            for (int j = 0; j < n; j++) {
-                rows.unpack(first + j, ws.input(), j * features, scaling, table);
-                ws.labels()[j] = rows.label(first + j);
-            }
+            rows.unpackChunk(first, n, ws, scaling, table);
             lossSum += network.loss(w, ws, n);
             float[] out = ws.output();
             for (int j = 0; j < n; j++, row++) {

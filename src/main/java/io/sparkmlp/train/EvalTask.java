@@ -35,13 +35,9 @@ final class EvalTask implements Function2<Integer, Iterator<Block>, Iterator<Gra
         PartitionRows rows = PartitionRows.of(blocks);
         Workspace ws = buffers.workspace(network.layout(), CHUNK);
         float[] table = buffers.byteTable(scaling);
-        int features = network.layout().inputSize();
         for (int first = 0; first < rows.rows(); first += CHUNK) {
             int n = Math.min(CHUNK, rows.rows() - first);
-            for (int j = 0; j < n; j++) {
-                rows.unpack(first + j, ws.input(), j * features, scaling, table);
-                ws.labels()[j] = rows.label(first + j);
-            }
+            rows.unpackChunk(first, n, ws, scaling, table);
             lossSum += network.loss(w, ws, n);
             correct += ws.correct();
             count += n;

@@ -217,8 +217,9 @@ public final class PackedData {
 
     /**
      * Packs one partition's rows, checking each, into blocks of at most {@code blockRows} rows, one
-     * block at a time as Spark asks for them (so caching can spill between blocks); an empty
-     * partition gives one empty block.
+     * block at a time as Spark asks for them, so that packing holds one growing block besides those
+     * already built; an empty partition gives one empty block. Once a block has turned to floats the
+     * later ones store floats from the start, as one block of all the rows would.
      */
     private static final class PartitionPacker implements Iterator<Block> {
 
@@ -232,6 +233,7 @@ public final class PackedData {
         /** The partition's rows packed so far, for the messages. */
         private long packed;
         private int blocks;
+        private boolean floats;
 
         PartitionPacker(int partition, Iterator<Row> rowsIn, int features, int classes, boolean weighted,
                         int blockRows) {
@@ -255,13 +257,15 @@ public final class PackedData {
                 throw new java.util.NoSuchElementException("partition " + partition + " is packed");
             }
             // the first block grows from a few rows (most partitions fit one); a later one starts at its full size
-            Block.Builder builder = new Block.Builder(features, blockRows, blocks == 0 ? 64 : blockRows);
+            Block.Builder builder = new Block.Builder(features, blockRows, blocks == 0 ? 64 : blockRows, floats);
             while (!builder.full() && rowsIn.hasNext()) {
                 add(builder, rowsIn.next());
                 packed++;
             }
             blocks++;
-            return builder.build();
+            Block block = builder.build();
+            floats |= !block.storedAsBytes();
+            return block;
         }
 
         private void add(Block.Builder builder, Row row) {
@@ -393,11 +397,13 @@ public final class PackedData {
 
     /**
      * Each feature's count, mean and sum of squared deviations over every row, in one job over the
-     * cached blocks: each block's in two passes, merged on the driver in partition order (Chan et
-     * al.'s update), so the result does not depend on the order tasks finish in.
+     * cached blocks: each partition's in two passes over its blocks, merged on the driver in partition
+     * order (Chan et al.'s update), so the result does not depend on the order tasks finish in, nor on
+     * how a partition is cut into blocks.
      */
     public FeatureMoments featureMoments() {
-        List<FeatureMoments> parts = blocks.map(Block::moments).collect(); // one per partition, in partition order
+        // one per partition, in partition order
+        List<FeatureMoments> parts = blocks.mapPartitions(PackedData::partitionMoments, true).collect();
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("cannot draw input moments from data with no partitions");
         }
@@ -406,6 +412,24 @@ public final class PackedData {
             all.merge(part);
         }
         return all;
+    }
+
+    /**
+     * One partition's moments, as one block of all its rows would give them: exact byte sums when every
+     * block holds bytes, else every value as a float (one block turns wholly to floats).
+     */
+    static Iterator<FeatureMoments> partitionMoments(Iterator<Block> blocksIn) {
+        List<Block> parts = new java.util.ArrayList<>(1);
+        blocksIn.forEachRemaining(parts::add);
+        if (parts.isEmpty()) {
+            return Collections.emptyIterator();
+        }
+        boolean bytes = parts.stream().allMatch(Block::storedAsBytes);
+        FeatureMoments.TwoPass passes = new FeatureMoments.TwoPass(parts.get(0).features(), bytes);
+        parts.forEach(block -> block.sumInto(passes));
+        passes.endFirstPass();
+        parts.forEach(block -> block.addDeviationsInto(passes));
+        return Collections.singletonList(passes.result()).iterator();
     }
 
     /** Mean and standard deviation over every value of every row. */
@@ -418,7 +442,12 @@ public final class PackedData {
      * rows, when not weighted), added in partition order.
      */
     public double[] classTotals(int classes) {
-        List<double[]> parts = blocks.map(b -> b.classTotals(classes)).collect();
+        // one per partition, its blocks' rows added in order
+        List<double[]> parts = blocks.mapPartitions(it -> {
+            double[] partition = new double[2 * classes];
+            it.forEachRemaining(block -> block.addClassTotals(partition, classes));
+            return Collections.singletonList(partition).iterator();
+        }, true).collect();
         double[] totals = new double[2 * classes];
         for (double[] part : parts) {
             for (int i = 0; i < totals.length; i++) {

@@ -1,6 +1,7 @@
 package io.sparkmlp.train;
 
 import io.sparkmlp.nn.InputScaling;
+import io.sparkmlp.nn.Workspace;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -71,6 +72,15 @@ final class PartitionRows {
     void unpack(int row, float[] dst, int offset, InputScaling scaling, float[] byteTable) {
         int b = blockOf(row);
         blocks[b].unpack(row - firstRows[b], dst, offset, scaling, byteTable);
+    }
+
+    /** Writes rows {@code [first, first + n)}, scaled, as the workspace's first n batch rows, and their labels. */
+    void unpackChunk(int first, int n, Workspace ws, InputScaling scaling, float[] byteTable) {
+        int features = ws.layout().inputSize();
+        for (int j = 0; j < n; j++) {
+            unpack(first + j, ws.input(), j * features, scaling, byteTable);
+            ws.labels()[j] = label(first + j);
+        }
     }
 
     /** The block holding {@code row}: the last whose first row is at most {@code row}. */

@@ -115,6 +115,65 @@ class FeatureMomentsTest {
     }
 
     @Test
+    void twoPassesOverRowsInSeveralPartsGiveBitForBitTheMomentsOfOnePartHoldingThemAll() {
+        int features = 3;
+        float[] v = values(40, new double[] {1e-3, 1e4, -7}, new double[] {1e-4, 3e3, 2}, 6);
+        FeatureMoments whole = FeatureMoments.of(v, 40, features);
+        FeatureMoments.TwoPass passes = new FeatureMoments.TwoPass(features, false);
+        int[] cut = {0, 7, 7, 30, 40};
+        for (int p = 0; p + 1 < cut.length; p++) {
+            passes.sum(rows(v, cut[p], cut[p + 1], features), cut[p + 1] - cut[p]);
+        }
+        passes.endFirstPass();
+        for (int p = 0; p + 1 < cut.length; p++) {
+            passes.addDeviations(rows(v, cut[p], cut[p + 1], features), cut[p + 1] - cut[p]);
+        }
+        assertSameMoments(whole, passes.result());
+
+        byte[] b = new byte[40 * features];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (i * 37 % 256);
+        }
+        FeatureMoments.TwoPass bytePasses = new FeatureMoments.TwoPass(features, true);
+        bytePasses.sum(java.util.Arrays.copyOfRange(b, 0, 21), 7);
+        bytePasses.sum(java.util.Arrays.copyOfRange(b, 21, b.length), 33);
+        bytePasses.endFirstPass();
+        bytePasses.addDeviations(java.util.Arrays.copyOfRange(b, 0, 21), 7);
+        bytePasses.addDeviations(java.util.Arrays.copyOfRange(b, 21, b.length), 33);
+        assertSameMoments(FeatureMoments.ofBytes(b, 40, features), bytePasses.result());
+
+        // bytes beside floats count as b / 255f: the values of a block that turned from bytes to floats
+        float[] asFloats = new float[b.length];
+        for (int i = 0; i < b.length; i++) {
+            asFloats[i] = (b[i] & 0xff) / 255f;
+        }
+        FeatureMoments.TwoPass mixed = new FeatureMoments.TwoPass(features, false);
+        mixed.sum(java.util.Arrays.copyOfRange(b, 0, 21), 7);
+        mixed.sum(java.util.Arrays.copyOfRange(asFloats, 21, b.length), 33);
+        mixed.endFirstPass();
+        mixed.addDeviations(java.util.Arrays.copyOfRange(b, 0, 21), 7);
+        mixed.addDeviations(java.util.Arrays.copyOfRange(asFloats, 21, b.length), 33);
+        FeatureMoments mixedResult = mixed.result();
+        assertSameMoments(FeatureMoments.of(asFloats, 40, features), mixedResult);
+        assertFalse(mixedResult.imageLike());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new FeatureMoments.TwoPass(features, true).sum(new float[3], 1));
+        assertEquals("a part of floats in moments drawn in byte mode", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> new FeatureMoments.TwoPass(features, false)
+                .addDeviations(new float[3], 1));
+    }
+
+    private static void assertSameMoments(FeatureMoments expected, FeatureMoments actual) {
+        assertEquals(expected.count(), actual.count());
+        assertEquals(expected.imageLike(), actual.imageLike());
+        for (int k = 0; k < expected.features(); k++) {
+            assertEquals(expected.mean(k), actual.mean(k), 0.0, "mean " + k);
+            assertEquals(expected.m2(k), actual.m2(k), 0.0, "M2 " + k);
+        }
+    }
+
+    @Test
     void theGlobalMomentsAreThoseOfAllValuesTogether() {
         int rows = 50;
         float[] v = values(rows, new double[] {0, 10, 100}, new double[] {1, 2, 3}, 9);

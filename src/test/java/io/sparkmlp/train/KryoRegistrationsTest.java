@@ -55,7 +55,8 @@ class KryoRegistrationsTest {
         block.unpack(0, row, 0, io.sparkmlp.nn.InputScaling.IDENTITY, fillTable());
         assertArrayEquals(new float[] {0f, 1f, 128 / 255f}, row);
 
-        io.sparkmlp.nn.FeatureMoments moments = roundTrip(serializer, block.moments());
+        io.sparkmlp.nn.FeatureMoments moments = roundTrip(serializer,
+                PackedData.partitionMoments(java.util.List.of(block).iterator()).next());
         assertEquals(2, moments.count());
         assertEquals(0.5, moments.mean(0));
         assertEquals(0.25, moments.variance(1));

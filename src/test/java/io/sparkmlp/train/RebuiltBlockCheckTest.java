@@ -77,15 +77,17 @@ class RebuiltBlockCheckTest {
             assertEquals(data.rows(), rows.stream().mapToLong(Integer::longValue).sum());
             assertEquals(packedRowsOfPartition1, rows.get(1).longValue());
 
-            // partition 1's block as a rebuild from a changed input would give it: its last row gone
+            // partition 1's blocks as a rebuild from a changed input would give them: its last row gone
             JavaRDD<Block> rebuilt = data.blocks().mapPartitionsWithIndex((p, blocks) -> {
-                Block block = blocks.next();
-                if (p != 1) {
-                    return Collections.singletonList(block).iterator();
+                List<Block> all = new java.util.ArrayList<>();
+                blocks.forEachRemaining(all::add);
+                if (p == 1) {
+                    Block last = all.get(all.size() - 1);
+                    boolean[] keep = new boolean[last.rows()];
+                    java.util.Arrays.fill(keep, 0, keep.length - 1, true);
+                    all.set(all.size() - 1, last.select(keep));
                 }
-                boolean[] keep = new boolean[block.rows()];
-                java.util.Arrays.fill(keep, 0, keep.length - 1, true);
-                return Collections.singletonList(block.select(keep)).iterator();
+                return all.iterator();
             }, true);
             SparkException e = assertThrows(SparkException.class,
                     () -> rebuilt.mapPartitionsWithIndex(data.checkingRows(countRows), true).collect());

@@ -50,7 +50,7 @@ final class SyntheticImages {
 
     /** Standardisation with the block's own mean and standard deviation, as the trainer's {@code standardize} option does. */
     static InputScaling standardization(Block block) {
-        double[] moments = block.moments().global();
+        double[] moments = PackedData.partitionMoments(java.util.List.of(block).iterator()).next().global();
         return InputScaling.standardize(moments[0], moments[1]);
     }
 }
