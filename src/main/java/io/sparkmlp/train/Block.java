@@ -18,11 +18,12 @@ final class Block implements Serializable {
     /** The most values one Java array holds on common JVMs. */
     static final int MAX_VALUES = Integer.MAX_VALUE - 8;
     /**
-     * The values a packed block holds at most (64 MiB as bytes): a larger partition is packed into
-     * several blocks, so that its size is not bounded by one array and packing never holds more than
-     * one block's growth copy at a time.
+     * The values a packed block holds at most (16 MiB as bytes, 64 MiB as floats): a larger partition
+     * is packed into several blocks, so that its size is not bounded by one array, packing holds one
+     * growing block at a time, and Spark's cache, which weighs an unrolling partition every
+     * {@code spark.storage.unrollMemoryCheckPeriod} (16) values, weighs it every 256 MiB of bytes.
      */
-    static final int DEFAULT_BLOCK_VALUES = 1 << 26;
+    static final int DEFAULT_BLOCK_VALUES = 1 << 24;
 
     private final int rows;
     private final int features;

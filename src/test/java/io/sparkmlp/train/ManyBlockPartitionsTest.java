@@ -29,7 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A partition with more rows than one block takes (64 Mi values: 85,598 images of 784 pixels) is
+ * A partition with more rows than one block takes (16 Mi values: 21,399 images of 784 pixels) is
  * packed into several blocks. Here blocks of 7 rows stand in for that size. Tasks read a partition's
  * rows as one sequence, so every mini-batch and evaluation chunk is the matrix one block would give,
  * and training ends with the same weights bit for bit.
@@ -229,7 +229,7 @@ class ManyBlockPartitionsTest {
 
     @Test
     void aBlockTakesAsManyWholeRowsAsItsValuesAllowAndAtLeastOne() {
-        assertEquals(85_598, Block.rowsPerBlock(784, Block.DEFAULT_BLOCK_VALUES));
+        assertEquals(21_399, Block.rowsPerBlock(784, Block.DEFAULT_BLOCK_VALUES));
         assertEquals(1, Block.rowsPerBlock(Block.DEFAULT_BLOCK_VALUES + 1, Block.DEFAULT_BLOCK_VALUES));
         assertEquals(Block.MAX_VALUES / 784, Block.rowsPerBlock(784, Integer.MAX_VALUE));
         Block.Builder builder = new Block.Builder(2, 3, 1, false);
