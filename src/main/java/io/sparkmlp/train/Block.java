@@ -66,7 +66,10 @@ final class Block implements Serializable {
         return weights == null ? 1f : weights[row];
     }
 
-    /** Adds, per class c, this block's rows of class c into {@code totals[c]} and their summed weight into {@code totals[classes + c]}. */
+    /**
+     * Adds, per class c, this block's rows of class c into {@code totals[c]} and their summed weight
+     * into {@code totals[classes + c]}.
+     */
     void addClassTotals(double[] totals, int classes) {
         for (int r = 0; r < rows; r++) {
             totals[labels[r]]++;

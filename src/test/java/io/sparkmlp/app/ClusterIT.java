@@ -249,7 +249,7 @@ class ClusterIT {
             assertEquals("JobSucceeded", end.path("Job Result").path("Result").asText(), "job " + end.path("Job ID"));
         }
         System.out.println("ClusterIT: executor-loss run, tasks per executor " + tasksByExecutor + ", removed " + removed);
-        // the IDX source and the packing are deterministic: the rebuilt block is the lost one, row for row
+        // the IDX source and the packing are deterministic: the rebuilt blocks (two a partition) are the lost ones
         assertBitIdentical("cluster-run", "executor-loss");
     }
 
