@@ -101,7 +101,9 @@ public final class PackedData {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         truncateLineage(blocks);
         try {
-            return new PackedData(blocks, rowCounts(blocks));
+            long[] counts = rowCounts(blocks);
+            spilledToDisk(blocks, counts).ifPresent(LOG::warn);
+            return new PackedData(blocks, counts);
         } catch (RuntimeException e) {
             blocks.unpersist(false); // a bad row failed the packing job: drop what the other partitions cached
             throw e;
@@ -143,6 +145,37 @@ public final class PackedData {
             // reported below
         }
         throw new IllegalArgumentException(TEST_BLOCK_ROWS_KEY + " must be a positive integer, got '" + setting + "'");
+    }
+
+    /**
+     * When Spark could not keep every packed block in memory, what that means for training and what
+     * to change; empty when all of them are in memory. A task takes its partition's blocks from the
+     * cache by reference, but one read back from disk is a copy in that task's heap, held for the
+     * epoch: with a few such tasks at once the heap can run out.
+     */
+    static java.util.Optional<String> spilledToDisk(JavaRDD<Block> blocks, long[] partitionRows) {
+        for (org.apache.spark.storage.RDDInfo info : blocks.context().getRDDStorageInfo()) {
+            if (info.id() != blocks.id() || info.diskSize() == 0) {
+                continue;
+            }
+            long rows = 0;
+            long largest = 0;
+            for (long r : partitionRows) {
+                rows += r;
+                largest = Math.max(largest, r);
+            }
+            long bytes = info.memSize() + info.diskSize();
+            double mib = 1024.0 * 1024.0;
+            // a partition's share of the packed bytes, by its rows
+            double largestMib = rows == 0 ? 0 : bytes * (double) largest / rows / mib;
+            return java.util.Optional.of(String.format(java.util.Locale.ROOT, "the packed rows do not all fit in"
+                    + " Spark's storage memory: %.1f MiB of %.1f MiB in %d partitions went to disk. A task reading its"
+                    + " partition back from disk holds a copy of it (here up to %.1f MiB) for the epoch, so the heap"
+                    + " may run out; give the executors more memory (spark.executor.memory; under a local master the"
+                    + " driver's, spark.driver.memory or SPARKMLP_DRIVER_MEMORY) or add executors",
+                    info.diskSize() / mib, bytes / mib, partitionRows.length, largestMib));
+        }
+        return java.util.Optional.empty();
     }
 
     private static long[] rowCounts(JavaRDD<Block> blocks) {

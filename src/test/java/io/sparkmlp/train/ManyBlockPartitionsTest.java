@@ -204,6 +204,27 @@ class ManyBlockPartitionsTest {
     }
 
     @Test
+    void packedRowsThatWentToDiskAreReportedWithTheirSizeAndWhatToChange() {
+        PackedData data = pack(mixedFrame());
+        long[] starts = data.partitionStarts();
+        long[] rows = {starts[1], data.rows() - starts[1]};
+        org.apache.spark.api.java.JavaRDD<Block> onDisk = data.blocks().map(block -> block)
+                .persist(org.apache.spark.storage.StorageLevel.DISK_ONLY());
+        try {
+            assertEquals(java.util.Optional.empty(), PackedData.spilledToDisk(data.blocks(), rows),
+                    "the packed rows are all in memory");
+            assertEquals(2, onDisk.count());
+            String warning = PackedData.spilledToDisk(onDisk, rows).orElseThrow();
+            assertTrue(warning.startsWith("the packed rows do not all fit in Spark's storage memory: ")
+                    && warning.contains(" in 2 partitions went to disk")
+                    && warning.contains("spark.executor.memory") && warning.contains("SPARKMLP_DRIVER_MEMORY"), warning);
+        } finally {
+            onDisk.unpersist();
+            data.unpersist();
+        }
+    }
+
+    @Test
     void aBadRowInALaterBlockIsNamedByItsRowInThePartition() {
         List<Row> rows = new ArrayList<>(TestData.blobs(20, 6, 3, 1.0, 32));
         rows.set(9, RowFactory.create(7.0, rows.get(9).get(1)));
