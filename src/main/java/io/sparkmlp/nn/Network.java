@@ -8,7 +8,8 @@ import java.util.Objects;
  * A multilayer perceptron: a {@link Layout}, one activation for every hidden layer, and a softmax
  * output with cross-entropy loss. It holds no weights: every method takes the flat parameter
  * array, so one network serves any number of weight vectors. Each layer is one {@code sgemm}
- * over the whole batch ({@code sgemv} for a batch of one row), through {@code dev.ludovic.netlib} BLAS (the bundled OpenBLAS by default, see {@link Blas}).
+ * over the whole batch ({@code sgemv} for a batch of one row), through {@code dev.ludovic.netlib}
+ * BLAS (the bundled OpenBLAS by default, see {@link Blas}).
  */
 public final class Network implements Serializable {
 

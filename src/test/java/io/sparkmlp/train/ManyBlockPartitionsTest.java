@@ -46,7 +46,10 @@ class ManyBlockPartitionsTest {
     private final SparkSession spark = SparkTestSession.get();
     private final JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
-    /** 100 rows of 6 features in 2 partitions: rows 0-29 are multiples of 1/255 (packed as bytes), the rest are not, with weights. */
+    /**
+     * 100 weighted rows of 6 features in 2 partitions: rows 0-29 are multiples of 1/255 (packed as
+     * bytes), the rest are not.
+     */
     private Dataset<Row> mixedFrame() {
         List<Row> blobs = TestData.blobs(100, 6, 3, 1.0, 31);
         List<Row> rows = new ArrayList<>();
