@@ -455,6 +455,19 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         return get(HyperParameters.REFERENCE_BATCH_SIZE);
     }
 
+    public Param<String> optimizer() {
+        return (Param<String>) hyperParameter(HyperParameters.OPTIMIZER);
+    }
+
+    /** {@code sgd} (the default), {@code adam}, {@code adamw} or {@code rmsprop}, each as torch.optim's. */
+    public MlpClassifier setOptimizer(String value) {
+        return set(HyperParameters.OPTIMIZER, value);
+    }
+
+    public String getOptimizer() {
+        return get(HyperParameters.OPTIMIZER);
+    }
+
     public DoubleParam momentum() {
         return (DoubleParam) hyperParameter(HyperParameters.MOMENTUM);
     }
@@ -479,6 +492,54 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
         return get(HyperParameters.NESTEROV);
     }
 
+    public DoubleParam beta1() {
+        return (DoubleParam) hyperParameter(HyperParameters.BETA1);
+    }
+
+    public MlpClassifier setBeta1(double value) {
+        return set(HyperParameters.BETA1, value);
+    }
+
+    public double getBeta1() {
+        return get(HyperParameters.BETA1);
+    }
+
+    public DoubleParam beta2() {
+        return (DoubleParam) hyperParameter(HyperParameters.BETA2);
+    }
+
+    public MlpClassifier setBeta2(double value) {
+        return set(HyperParameters.BETA2, value);
+    }
+
+    public double getBeta2() {
+        return get(HyperParameters.BETA2);
+    }
+
+    public DoubleParam epsilon() {
+        return (DoubleParam) hyperParameter(HyperParameters.EPSILON);
+    }
+
+    public MlpClassifier setEpsilon(double value) {
+        return set(HyperParameters.EPSILON, value);
+    }
+
+    public double getEpsilon() {
+        return get(HyperParameters.EPSILON);
+    }
+
+    public DoubleParam rmspropAlpha() {
+        return (DoubleParam) hyperParameter(HyperParameters.RMSPROP_ALPHA);
+    }
+
+    public MlpClassifier setRmspropAlpha(double value) {
+        return set(HyperParameters.RMSPROP_ALPHA, value);
+    }
+
+    public double getRmspropAlpha() {
+        return get(HyperParameters.RMSPROP_ALPHA);
+    }
+
     public DoubleParam weightDecay() {
         return (DoubleParam) hyperParameter(HyperParameters.WEIGHT_DECAY);
     }
@@ -489,6 +550,54 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
 
     public double getWeightDecay() {
         return get(HyperParameters.WEIGHT_DECAY);
+    }
+
+    public DoubleParam l1() {
+        return (DoubleParam) hyperParameter(HyperParameters.L1);
+    }
+
+    public MlpClassifier setL1(double value) {
+        return set(HyperParameters.L1, value);
+    }
+
+    public double getL1() {
+        return get(HyperParameters.L1);
+    }
+
+    public DoubleParam elasticNet() {
+        return (DoubleParam) hyperParameter(HyperParameters.ELASTIC_NET);
+    }
+
+    public MlpClassifier setElasticNet(double value) {
+        return set(HyperParameters.ELASTIC_NET, value);
+    }
+
+    public double getElasticNet() {
+        return get(HyperParameters.ELASTIC_NET);
+    }
+
+    public DoubleParam clipValue() {
+        return (DoubleParam) hyperParameter(HyperParameters.CLIP_VALUE);
+    }
+
+    public MlpClassifier setClipValue(double value) {
+        return set(HyperParameters.CLIP_VALUE, value);
+    }
+
+    public double getClipValue() {
+        return get(HyperParameters.CLIP_VALUE);
+    }
+
+    public DoubleParam clipNorm() {
+        return (DoubleParam) hyperParameter(HyperParameters.CLIP_NORM);
+    }
+
+    public MlpClassifier setClipNorm(double value) {
+        return set(HyperParameters.CLIP_NORM, value);
+    }
+
+    public double getClipNorm() {
+        return get(HyperParameters.CLIP_NORM);
     }
 
     public Param<String> standardize() {

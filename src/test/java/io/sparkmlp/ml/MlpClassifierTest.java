@@ -3,6 +3,7 @@ package io.sparkmlp.ml;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,8 @@ import io.sparkmlp.nn.Workspace;
 import io.sparkmlp.nn.WorkspacePool;
 import io.sparkmlp.train.ClusterParams;
 import io.sparkmlp.train.EpochMetrics;
+import io.sparkmlp.train.HyperParameter;
+import io.sparkmlp.train.HyperParameters;
 import io.sparkmlp.train.Trainer;
 import io.sparkmlp.train.TrainingParams;
 import java.nio.file.Path;
@@ -94,6 +97,40 @@ class MlpClassifierTest {
         c.setLayers(layers);
         layers[0] = 0; // changing the caller's array afterwards must not bypass the validator
         assertArrayEquals(new int[] {6, 10, 3}, c.getLayers());
+    }
+
+    @Test
+    void everyHyperParameterHasATypedParamSetterAndGetterAsSparksOwnParamsDo() throws Exception {
+        MlpClassifier c = new MlpClassifier();
+        for (HyperParameter<?> h : HyperParameters.ALL) {
+            String capitalised = Character.toUpperCase(h.name().charAt(0)) + h.name().substring(1);
+            Class<?> type = switch (h.kind()) {
+                case INT -> int.class;
+                case LONG -> long.class;
+                case DOUBLE -> double.class;
+                case BOOLEAN -> boolean.class;
+                case STRING -> String.class;
+                case INT_ARRAY -> int[].class;
+                case DOUBLE_ARRAY -> double[].class;
+            };
+            assertSame(c.hyperParameter(h), MlpClassifier.class.getMethod(h.name()).invoke(c), h.name());
+            assertEquals(MlpClassifier.class, MlpClassifier.class.getMethod("set" + capitalised, type).getReturnType(),
+                    h.name());
+            Object value = MlpClassifier.class.getMethod("get" + capitalised).invoke(c);
+            assertEquals(h.format(h.defaultValue()), h.format(value), h.name());
+        }
+        c.setOptimizer("adamw").setBeta1(0.8).setBeta2(0.99).setEpsilon(1e-6).setRmspropAlpha(0.9).setL1(1e-4)
+                .setElasticNet(0.5).setClipValue(2.0).setClipNorm(3.0);
+        TrainingParams params = c.trainingParams();
+        assertEquals(List.of("adamw", 0.8, 0.99, 1e-6, 0.9, 1e-4, 0.5, 2.0, 3.0), List.of(
+                params.get(HyperParameters.OPTIMIZER), params.get(HyperParameters.BETA1),
+                params.get(HyperParameters.BETA2), params.get(HyperParameters.EPSILON),
+                params.get(HyperParameters.RMSPROP_ALPHA), params.get(HyperParameters.L1),
+                params.get(HyperParameters.ELASTIC_NET), params.get(HyperParameters.CLIP_VALUE),
+                params.get(HyperParameters.CLIP_NORM)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setBeta2(1.0));
+        assertEquals("beta2 must be in [0, 1), got 1.0", e.getMessage());
+        assertEquals(0.99, c.getBeta2());
     }
 
     @Test
