@@ -31,6 +31,11 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # with SPARKMLP_LOOPBACK=1 so that bin/spark-class re-sets it after sourcing spark-env.sh.
 
 # sparkmlp_loopback_master URL: the master runs on this machine (local[...], 127.0.0.1, localhost)
+# A script's --help: its opening comment, from line 2 to the first line that is not a comment.
+sparkmlp_header_help() {
+    awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+}
+
 sparkmlp_loopback_master() {
     case $1 in
         local|local\[*|local-cluster\[*|spark://127.0.0.1:*|spark://localhost:*) return 0 ;;

@@ -151,12 +151,14 @@ public final class TrainApp {
     public static TrainingResult run(SparkSession spark, TrainOptions options, PrintStream console, StopRequest stop) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         TrainingParams params = options.training();
-        int partitions = options.cluster().partitions() > 0 ? options.cluster().partitions()
-                : spark.sparkContext().defaultParallelism();
-        Rows rows = options.source().isIdx() ? readIdxFolder(spark, options, params, partitions)
+        int requested = options.cluster().partitions();
+        Rows rows = options.source().isIdx()
+                ? readIdxFolder(spark, options, params, requested > 0 ? requested : spark.sparkContext().defaultParallelism())
                 : readTables(spark, options, params);
         Dataset<Row> train = rows.train();
         Dataset<Row> test = rows.test();
+        // 0 keeps the data's own partitioning: the IDX reader's is the default parallelism, a table's its files'
+        int partitions = requested > 0 ? requested : train.rdd().getNumPartitions();
         console.printf("sparkmlp: %s on %s, %d partitions, %s%n", params.layout(), spark.sparkContext().master(),
                 partitions, Blas.report().describe());
         console.println("sparkmlp: " + params);

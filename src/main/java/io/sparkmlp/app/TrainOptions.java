@@ -79,8 +79,9 @@ public final class TrainOptions {
         for (HyperParameter<?> h : HyperParameters.ALL) {
             options.add(new Option(h.option(), h.kind().label(), h.doc(), h.format(h.defaultValue()), h.name()));
         }
-        options.add(new Option("partitions", "N", "cluster setting: partitions to train on; 0: the session's default"
-                + " parallelism", String.valueOf(cluster.partitions()), "numPartitions"));
+        options.add(new Option("partitions", "N", "cluster setting: partitions to train on; 0: the IDX files read"
+                + " into the session's default parallelism, a table's (and the Estimator's DataFrame's) own partitions",
+                String.valueOf(cluster.partitions()), "numPartitions"));
         options.add(new Option("aggregation-depth", "N", "cluster setting: depth of treeAggregate (>= 1)",
                 String.valueOf(cluster.aggregationDepth()), "aggregationDepth"));
         options.add(new Option("checkpoint-dir", "DIR", "run setting: write training checkpoints into DIR (any Hadoop"
@@ -143,7 +144,8 @@ public final class TrainOptions {
         return text.replace("%", "%%");
     }
 
-    static final String USAGE = new CommandLine(spec()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
+    /** What {@code --help} prints: every option, its value's form, default and meaning. */
+    public static final String USAGE = new CommandLine(spec()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
 
     private static final Set<String> NAMES = OPTIONS.stream().map(Option::name).collect(Collectors.toUnmodifiableSet());
 

@@ -60,6 +60,11 @@ public final class BlasBench {
     /** {@code BlasBench [--out DIR] [--results bench/results] [--preset FILE] [--data DIR]}; {@code --child sgemm|epoch} is one measurement, run by the parent. */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println("usage: submit/bench-blas [--out DIR] [--results DIR] [--preset FILE] [--data DIR]"
+                    + " (submit/bench-blas --help says what each is)");
+            return;
+        }
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("blas bench: expected --option VALUE, got '" + args[i]

@@ -51,6 +51,11 @@ public final class StepBench {
             }
         }
         TrainOptions options = TrainOptions.parse(training.toArray(String[]::new));
+        if (options.help()) {
+            System.out.println("usage: submit/bench-step [--steps N] [--warmup N] [--repeats N] [--out DIR] [--results DIR]"
+                    + " [training options]; defaults " + DEFAULTS + "\n\ntraining options:\n" + TrainOptions.USAGE);
+            return;
+        }
         SparkSession spark = SparkSession.builder().appName("sparkmlp step bench")
                 .config(SparkSetup.withDefaults(new SparkConf())).getOrCreate();
         try {

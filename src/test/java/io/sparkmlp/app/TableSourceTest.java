@@ -1,6 +1,7 @@
 package io.sparkmlp.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import io.sparkmlp.SparkTestSession;
 import io.sparkmlp.TinyMnist;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +72,23 @@ class TableSourceTest {
         JsonNode summary = summary("parquet");
         assertEquals(60, summary.get("test_rows").asInt(), summary.toString());
         assertTrue(summary.get("test_accuracy").asDouble() > 0.9, summary.toString());
+    }
+
+    @Test
+    void withPartitionsZeroATableTrainsOnItsOwnPartitionsAndTheSummarySaysHowMany() throws Exception {
+        SparkSession spark = SparkTestSession.get();
+        Dataset<Row>[] rows = tinyRows(spark);
+        String train = dir.resolve("train1.parquet").toString();
+        rows[0].coalesce(1).write().parquet(train);
+        int own = spark.read().parquet(train).rdd().getNumPartitions();
+        assertNotEquals(spark.sparkContext().defaultParallelism(), own, "the test needs a count unlike the default");
+
+        String[] args = run("parquet", train, train);
+        args[List.of(args).indexOf("--partitions") + 1] = "0";
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        TrainApp.run(spark, TrainOptions.parse(args), new PrintStream(console, true, StandardCharsets.UTF_8));
+        assertEquals(own, summary("parquet").get("partitions").asInt());
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains(", " + own + " partitions, "), console.toString());
     }
 
     @Test
