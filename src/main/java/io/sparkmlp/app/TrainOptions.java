@@ -28,13 +28,19 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The training application's options, parsed by picocli from a table: the hyper-parameters come from
  * {@link HyperParameters}, the run settings (data, output, preset, cluster, checkpoints) are listed
  * here, and {@code --help} and the README's option table ({@link OptionsTable}) are rendered from the
- * same list. A preset file ({@code --preset conf/fashion-mnist.properties}, keys are option names
- * without the dashes) is read first; options on the command line override it.
+ * same list. A preset ({@code --preset conf/fashion-mnist.properties}, a file whose keys are option
+ * names without the dashes, or {@code --preset fashion-mnist}, the same carried in the jar) is read
+ * first; options on the command line override it.
  */
 public final class TrainOptions {
 
     public static final String DEFAULT_DATA = "/usr/share/datasets/fashion-mnist";
     static final String DEFAULT_OUT = "out/train";
+
+    /** conf/'s presets, which the build copies into the jar under {@link #BUNDLED_PRESET_FOLDER} (a test checks the list). */
+    public static final List<String> BUNDLED_PRESETS = List.of("fashion-mnist", "fashion-mnist-fast", "fashion-mnist-best",
+            "fashion-mnist-quick", "mnist", "notebook");
+    static final String BUNDLED_PRESET_FOLDER = "io/sparkmlp/presets/";
 
     /**
      * One option: its name without dashes (also the preset key), the placeholder for its value, what it
@@ -73,9 +79,10 @@ public final class TrainOptions {
                 + " features vector (Spark's VectorAssembler), instead of --features-col", "none", null));
         options.add(new Option("out", "DIR", "where the model, summary.json, history.csv and report/ go (any Hadoop path)", DEFAULT_OUT,
                 null));
-        options.add(new Option("preset", "FILE", "a .properties file of these options, keys without the dashes"
-                + " (see conf/); the command line overrides it", "none (submit/train: conf/fashion-mnist.properties)",
-                null));
+        options.add(new Option("preset", "FILE_OR_NAME", "a .properties file of these options, keys without the dashes"
+                + " (any Hadoop path), or the name of one of conf/'s presets, which the jar carries (" + String.join(", ",
+                BUNDLED_PRESETS) + "): no file needed where the driver runs; the command line overrides it",
+                "none (submit/train: conf/fashion-mnist.properties)", null));
         for (HyperParameter<?> h : HyperParameters.ALL) {
             options.add(new Option(h.option(), h.kind().label(), h.doc(), h.format(h.defaultValue()), h.name()));
         }
@@ -236,8 +243,19 @@ public final class TrainOptions {
 
     private static Map<String, String> readPreset(String file) {
         Properties props = new Properties();
-        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
-        try (InputStream in = path.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(path)) {
+        // a bare name (no folder, no extension) is a bundled preset: cluster deploy mode needs no --files for it
+        boolean bundled = BUNDLED_PRESETS.contains(file);
+        if (!bundled && file.matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("--preset " + file + ": no bundled preset of that name (bundled: "
+                    + String.join(", ", BUNDLED_PRESETS) + "); a file's name has a folder or an extension, e.g. ./"
+                    + file + " or " + file + ".properties");
+        }
+        try (InputStream in = bundled
+                ? TrainOptions.class.getClassLoader().getResourceAsStream(BUNDLED_PRESET_FOLDER + file + ".properties")
+                : openHadoopPath(file)) {
+            if (in == null) {
+                throw new IOException("the jar has no " + BUNDLED_PRESET_FOLDER + file + ".properties (a broken build?)");
+            }
             props.load(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read preset " + file + ": " + e.getMessage(), e);
@@ -250,6 +268,11 @@ public final class TrainOptions {
             result.put(key, props.getProperty(key).trim());
         }
         return result;
+    }
+
+    private static InputStream openHadoopPath(String file) throws IOException {
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
+        return path.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(path);
     }
 
     public boolean help() {

@@ -108,6 +108,30 @@ class TrainAppTest {
         assertEquals("tanh", options.training().activation().id());
     }
 
+    @Test
+    void everyPresetInConfIsInTheJarAndReadByNameAsFromItsFile() throws Exception {
+        List<String> inConf;
+        try (java.util.stream.Stream<Path> files = Files.list(Path.of("conf"))) {
+            inConf = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".properties"))
+                    .filter(n -> !n.equals("log4j2.properties")).map(n -> n.substring(0, n.length() - ".properties".length()))
+                    .sorted().toList();
+        }
+        assertEquals(inConf, TrainOptions.BUNDLED_PRESETS.stream().sorted().toList());
+        for (String name : inConf) {
+            TrainOptions byName = TrainOptions.parse("--preset", name, "--out", "x");
+            TrainOptions byFile = TrainOptions.parse("--preset", "conf/" + name + ".properties", "--out", "x");
+            for (io.sparkmlp.train.HyperParameter<?> h : io.sparkmlp.train.HyperParameters.ALL) {
+                assertEquals(h.format(byFile.training().get(h)), h.format(byName.training().get(h)), name + ": " + h.name());
+            }
+            assertEquals(byFile.cluster().partitions(), byName.cluster().partitions(), name);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainOptions.parse("--preset", "fashion"));
+        assertEquals("--preset fashion: no bundled preset of that name (bundled: " + String.join(", ",
+                TrainOptions.BUNDLED_PRESETS) + "); a file's name has a folder or an extension, e.g. ./fashion or"
+                + " fashion.properties", e.getMessage());
+    }
+
     /** The options of a small run on TinyMnist in {@code data}, plus {@code extra}. */
     static String[] tinyRun(Path data, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--data", data.toString(), "--out", out.toString(),
