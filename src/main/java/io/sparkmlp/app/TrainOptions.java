@@ -82,7 +82,7 @@ public final class TrainOptions {
         options.add(new Option("preset", "FILE_OR_NAME", "a .properties file of these options, keys without the dashes"
                 + " (any Hadoop path), or the name of one of conf/'s presets, which the jar carries (" + String.join(", ",
                 BUNDLED_PRESETS) + "): no file needed where the driver runs; the command line overrides it",
-                "none (submit/train: conf/fashion-mnist.properties)", null));
+                "none (submit/train and submit/submit, on IDX files: conf/fashion-mnist.properties)", null));
         for (HyperParameter<?> h : HyperParameters.ALL) {
             options.add(new Option(h.option(), h.kind().label(), h.doc(), h.format(h.defaultValue()), h.name()));
         }
