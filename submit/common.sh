@@ -12,15 +12,8 @@ SPARKMLP_DEFAULT_SPARK_HOME="$SPARKMLP_HOME/target/spark-$SPARKMLP_SPARK_VERSION
 SPARKMLP_CLUSTER_DIR="${SPARKMLP_CLUSTER_DIR:-$SPARKMLP_HOME/work/cluster}"
 
 # Spark's module options for Java 17 (as Spark's own launcher adds them), plus the Vector API
-# that netlib's pure-Java BLAS fallback uses. Keep in step with spark.jvm.options in pom.xml.
-SPARKMLP_JAVA_OPTIONS="--add-modules=jdk.incubator.vector \
---add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
---add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
---add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
---add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
---add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
---add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED \
---add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
+# that netlib's pure-Java BLAS fallback uses: conf/spark-defaults.conf's spark.driver.extraJavaOptions.
+SPARKMLP_JAVA_OPTIONS=$(sed -n 's/^spark\.driver\.extraJavaOptions[[:space:]]*//p' "$SPARKMLP_HOME/conf/spark-defaults.conf")
 
 # Spark runs one task per core; BLAS threads on top of that would fight over the cores. The bundled
 # OpenBLAS sets one thread itself; a system OpenBLAS needs both (the OpenMP build reads only OMP_).

@@ -88,4 +88,20 @@ class ScriptArgumentsTest {
         assertEquals("cluster", valueOf(table, "--deploy-mode"));
         assertFalse(table.contains("--preset"), table.toString());
     }
+
+    @Test
+    void everyDriverGetsConfsModuleOptionsWhichAreThePomsTestOptionsToo() throws Exception {
+        String conf = Files.readString(Path.of("conf/spark-defaults.conf")).lines()
+                .filter(l -> l.startsWith("spark.driver.extraJavaOptions")).findFirst().orElseThrow()
+                .substring("spark.driver.extraJavaOptions".length()).trim();
+        java.util.regex.Matcher pom = java.util.regex.Pattern.compile("<spark.jvm.options>(.*)</spark.jvm.options>")
+                .matcher(Files.readString(Path.of("pom.xml")));
+        assertTrue(pom.find(), "pom.xml has no spark.jvm.options");
+        assertEquals(conf, pom.group(1));
+        assertTrue(conf.contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), conf);
+        String log4j = " -Dlog4j2.configurationFile=" + Path.of("conf/log4j2.properties").toAbsolutePath();
+        // --driver-java-options replaces conf's line, so the scripts put the module options back in it
+        assertEquals(conf + log4j, valueOf(submitted("submit", "--deploy-mode", "cluster"), "--driver-java-options"));
+        assertEquals(conf + log4j, valueOf(submitted("train"), "--driver-java-options"));
+    }
 }

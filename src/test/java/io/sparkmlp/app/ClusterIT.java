@@ -87,6 +87,7 @@ class ClusterIT {
     /** Seconds from the driver's death until its executors were gone; -1 if they outlived the wait. */
     private double executorsGoneSeconds = -1;
     private int resumedExit = -1;
+    private int clusterDeployExit = -1;
     private double driverLossSeconds;
     private double resumedSeconds;
     /** "pid address" for every listening TCP socket of the JVMs we started. */
@@ -116,6 +117,7 @@ class ClusterIT {
             System.out.printf("ClusterIT: cluster submission took %.1f s (%d samples)%n", submitSeconds, samples);
             loseAnExecutor();
             loseTheDriverAndResume();
+            submitInClusterDeployMode();
         } finally {
             long down = System.nanoTime();
             run(List.of("submit/cluster-down"), work.resolve("cluster-down.log"), 2);
@@ -215,6 +217,21 @@ class ClusterIT {
         System.out.printf("ClusterIT: the resumed run took %.1f s%n", resumedSeconds);
     }
 
+    /**
+     * The driver on a worker (--deploy-mode cluster): started by the worker, not by Spark's launcher,
+     * so with only conf's extraJavaOptions, and without the checkout's preset path (the default
+     * preset is read from the jar by name). One epoch on one partition: the driver takes one of the
+     * two cores.
+     */
+    private void submitInClusterDeployMode() throws Exception {
+        long start = System.nanoTime();
+        clusterDeployExit = run(List.of("submit/submit", "--master", "spark://127.0.0.1:" + MASTER_PORT,
+                "--deploy-mode", "cluster", "--conf", "spark.standalone.submit.waitAppCompletion=true",
+                "--epochs", "1", "--partitions", "1", "--out", work.resolve("cluster-deploy").toString()),
+                work.resolve("submit-cluster-deploy.log"), RUN_MINUTES);
+        System.out.printf("ClusterIT: the cluster deploy mode run took %.1f s%n", (System.nanoTime() - start) / 1e9);
+    }
+
     private List<String> checkpointNames() throws IOException {
         if (!Files.isDirectory(checkpoints)) {
             return List.of();
@@ -294,6 +311,25 @@ class ClusterIT {
                 + expected.length + ", max abs difference " + maxDiff);
         assertEquals(summary(expectedRun).get("test_accuracy").asDouble(), summary(run).get("test_accuracy").asDouble(),
                 "test accuracy, " + expectedRun + " vs " + run);
+    }
+
+    @Test
+    void inClusterDeployModeTheDriverRunsOnAWorkerWithTheJarsPresetAndWritesItsModel() throws Exception {
+        assertEquals(0, clusterDeployExit, "see " + work.resolve("submit-cluster-deploy.log"));
+        List<Path> driverLogs;
+        try (Stream<Path> files = Files.find(clusterDir, 3, (p, a) -> p.getFileName().toString().equals("stdout")
+                && p.getParent().getFileName().toString().startsWith("driver-"))) {
+            driverLogs = files.toList();
+        }
+        assertEquals(1, driverLogs.size(), "driver folders on the workers: " + driverLogs);
+        String driverOut = Files.readString(driverLogs.get(0));
+        assertTrue(driverOut.contains("model, summary.json and history.csv written to " + work.resolve("cluster-deploy")),
+                driverOut);
+        JsonNode summary = summary("cluster-deploy");
+        // the preset came with the jar: its standardize=global, where a run without one has auto
+        assertEquals("global", summary.path("hyper_parameters").path("standardize").asText(), summary.toString());
+        assertEquals(1, summary.get("epochs").asInt());
+        assertTrue(summary.get("test_accuracy").asDouble() > 0.8, summary.toString());
     }
 
     @Test
