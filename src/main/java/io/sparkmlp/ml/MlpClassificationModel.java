@@ -1,21 +1,12 @@
 package io.sparkmlp.ml;
 
-import io.sparkmlp.nn.InputScaling;
-import io.sparkmlp.nn.Network;
-import io.sparkmlp.nn.Workspace;
-import io.sparkmlp.nn.WorkspacePool;
 import io.sparkmlp.train.EpochMetrics;
 import io.sparkmlp.train.MlpModel;
 import io.sparkmlp.train.ModelFiles;
 import io.sparkmlp.train.TrainingResult;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
@@ -32,10 +23,9 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Option;
@@ -197,24 +187,27 @@ public final class MlpClassificationModel
             return dataset.toDF();
         }
         Dataset<Row> scored = dataset.toDF().mapPartitions(blockScorer(dataset, blockRows), Encoders.row(output));
-        // the row encoder keeps names, types and nullability but drops column metadata (ML attributes): put it back
-        for (int i = dataset.schema().size(); i < output.size(); i++) {
-            scored = scored.withMetadata(output.fields()[i].name(), output.fields()[i].metadata());
+        // the row encoder keeps names, types and nullability but drops column metadata (ML attributes, the input
+        // columns' too): put it back, as Spark's transform keeps it
+        org.apache.spark.sql.Column[] columns = new org.apache.spark.sql.Column[output.size()];
+        for (int i = 0; i < columns.length; i++) {
+            StructField field = output.fields()[i];
+            columns[i] = functions.col("`" + field.name().replace("`", "``") + "`").as(field.name(), field.metadata());
         }
-        return scored;
+        return scored.select(columns);
     }
 
     /**
-     * The function {@code transform} maps each partition with. The weights travel as a broadcast, fetched once
+     * What {@code transform} scores each partition with. The weights travel as a broadcast, fetched once
      * per executor (by reference under a local master), not inside every task's closure, which Spark
      * deserialises task by task; the closure keeps a weightless copy of this model for Spark's scoring rules.
      */
-    MapPartitionsFunction<Row, Row> blockScorer(Dataset<?> dataset, int blockRows) {
+    BlockScoring blockScorer(Dataset<?> dataset, int blockRows) {
         MlpModel mlp = model();
         Broadcast<float[]> weights = dataset.sparkSession().sparkContext().broadcast(mlp.weights(),
                 ClassTag$.MODULE$.apply(float[].class));
         MlpClassificationModel rules = copyValues(new MlpClassificationModel(uid()), ParamMap.empty());
-        return new BlockScorer(rules, mlp.network(), mlp.scaling(), weights,
+        return new BlockScoring(rules, mlp.network(), mlp.scaling(), weights,
                 dataset.schema().fieldIndex(getFeaturesCol()), !getRawPredictionCol().isEmpty(),
                 !getProbabilityCol().isEmpty(), !getPredictionCol().isEmpty(), blockRows);
     }
@@ -222,191 +215,6 @@ public final class MlpClassificationModel
     /** Spark's own row-at-a-time transform (one UDF call and one forward pass per row), kept to compare against. */
     public Dataset<Row> transformRowByRow(Dataset<?> dataset) {
         return super.transform(dataset);
-    }
-
-    /**
-     * Scores a partition's rows in blocks. The network and the input scaling ride along in the closure (a few KB),
-     * the weights in a broadcast; {@code model} is a copy without weights, for Spark's rules from scores to
-     * predictions (thresholds, ties) and the column names.
-     */
-    private static final class BlockScorer implements MapPartitionsFunction<Row, Row> {
-        private static final long serialVersionUID = 1L;
-
-        private final MlpClassificationModel model;
-        private final Network network;
-        private final InputScaling scaling;
-        private final Broadcast<float[]> weights;
-        private final int featuresIndex;
-        private final boolean raw;
-        private final boolean probability;
-        private final boolean prediction;
-        private final int blockRows;
-
-        BlockScorer(MlpClassificationModel model, Network network, InputScaling scaling, Broadcast<float[]> weights,
-                    int featuresIndex, boolean raw, boolean probability, boolean prediction, int blockRows) {
-            this.model = model;
-            this.network = network;
-            this.scaling = scaling;
-            this.weights = weights;
-            this.featuresIndex = featuresIndex;
-            this.raw = raw;
-            this.probability = probability;
-            this.prediction = prediction;
-            this.blockRows = blockRows;
-        }
-
-        @Override
-        public Iterator<Row> call(Iterator<Row> rows) {
-            return new ScoredRows(this, rows);
-        }
-    }
-
-    /**
-     * This JVM's scoring workspaces, one pool per layers and block size, lent to a partition for as long as it
-     * scores: an executor's tasks reuse a few workspaces instead of allocating megabytes each (see
-     * {@link WorkspacePool}). Idle ones are held softly; as many are kept as tasks can run at once here.
-     */
-    private static final ConcurrentHashMap<List<Object>, WorkspacePool> SCORING_WORKSPACES = new ConcurrentHashMap<>();
-
-    static WorkspacePool scoringWorkspaces(Network network, int blockRows) {
-        return SCORING_WORKSPACES.computeIfAbsent(List.of(network.layout(), blockRows),
-                key -> new WorkspacePool(network.layout(), blockRows, Runtime.getRuntime().availableProcessors()));
-    }
-
-    /** The output rows of one partition: reads up to a block of input rows, scores them in one pass, emits them. */
-    private static final class ScoredRows implements Iterator<Row> {
-        private final BlockScorer scorer;
-        private final Iterator<Row> input;
-        private final Network network;
-        private final InputScaling scaling;
-        private final float[] weights;
-        private final int inputs;
-        private final int classes;
-        private final Row[] block;
-        private final int outputWidth;
-        private final WorkspacePool workspaces;
-        private Workspace workspace;
-        private int filled;
-        private int next;
-
-        ScoredRows(BlockScorer scorer, Iterator<Row> input) {
-            this.scorer = scorer;
-            this.input = input;
-            this.network = scorer.network;
-            this.scaling = scorer.scaling;
-            // shared by every task of this executor: the forward pass only reads it
-            this.weights = scorer.weights.value();
-            this.inputs = network.layout().inputSize();
-            this.classes = network.layout().outputSize();
-            this.block = new Row[scorer.blockRows];
-            this.workspaces = scoringWorkspaces(network, scorer.blockRows);
-            this.outputWidth = (scorer.raw ? 1 : 0) + (scorer.probability ? 1 : 0) + (scorer.prediction ? 1 : 0);
-        }
-
-        @Override
-        public boolean hasNext() {
-            if (next < filled) {
-                return true;
-            }
-            fill();
-            return filled > 0;
-        }
-
-        /** Reads the next block of rows into the workspace's input (column j = row j, scaled) and scores it. */
-        private void fill() {
-            java.util.Arrays.fill(block, 0, filled, null);
-            filled = 0;
-            next = 0;
-            while (filled < block.length && input.hasNext()) {
-                Row row = input.next();
-                if (workspace == null) {
-                    // borrowed with the first row, so an empty partition of a streaming micro-batch takes none
-                    borrowWorkspace();
-                }
-                copyFeatures(row, workspace.input(), filled * inputs);
-                block[filled++] = row;
-            }
-            if (filled > 0) {
-                network.scores(weights, workspace, filled);
-            } else {
-                giveBackWorkspace();
-            }
-        }
-
-        /** Once a partition: its input runs out only once, and the workspace is given back then. */
-        private void borrowWorkspace() {
-            workspace = workspaces.borrow();
-            TaskContext task = TaskContext.get();
-            if (task != null) {
-                // a task that stops early (a limit, a failure) gives it back as it ends; the listener runs on this thread
-                task.addTaskCompletionListener((TaskCompletionListener) context -> giveBackWorkspace());
-            }
-        }
-
-        /** Returns the workspace once this partition has no rows left or its task ends, whichever comes first. */
-        private void giveBackWorkspace() {
-            if (workspace != null) {
-                Workspace lent = workspace;
-                workspace = null;
-                workspaces.giveBack(lent);
-            }
-        }
-
-        private void copyFeatures(Row row, float[] into, int offset) {
-            if (row.isNullAt(scorer.featuresIndex)) {
-                throw new IllegalArgumentException("a row has a null features vector (column '"
-                        + scorer.model.getFeaturesCol() + "'): " + row);
-            }
-            Vector features = row.getAs(scorer.featuresIndex);
-            if (features.size() != inputs) {
-                throw new IllegalArgumentException("got " + features.size() + " features; the network's input layer has "
-                        + inputs);
-            }
-            double[] values = features instanceof DenseVector dense ? dense.values() : features.toArray();
-            // x'_k = scale_k * (float) x_k + shift_k, as training scaled the packed rows
-            scaling.apply(values, into, offset, inputs);
-        }
-
-        @Override
-        public Row next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException("no rows left in this partition");
-            }
-            Row row = block[next];
-            float[] scores = workspace.output();
-            double[] z = new double[classes];
-            for (int k = 0; k < classes; k++) {
-                z[k] = scores[next * classes + k];
-            }
-            next++;
-            // the same calls as Spark's transform makes, so thresholds and ties behave as in its classifiers
-            MlpClassificationModel model = scorer.model;
-            Vector rawPrediction = Vectors.dense(z);
-            Object[] values = new Object[row.size() + outputWidth];
-            for (int i = 0; i < row.size(); i++) {
-                values[i] = row.get(i);
-            }
-            int column = row.size();
-            Vector probabilities = null;
-            if (scorer.raw) {
-                values[column++] = rawPrediction;
-            }
-            if (scorer.probability) {
-                probabilities = model.raw2probability(rawPrediction);
-                values[column++] = probabilities;
-            }
-            if (scorer.prediction) {
-                double predicted;
-                if (scorer.probability && !scorer.raw) {
-                    predicted = model.probability2prediction(probabilities);
-                } else {
-                    // ClassificationModel.predict(features) is raw2prediction(predictRaw(features)) too
-                    predicted = model.raw2prediction(rawPrediction);
-                }
-                values[column] = predicted;
-            }
-            return RowFactory.create(values);
-        }
     }
 
     /**

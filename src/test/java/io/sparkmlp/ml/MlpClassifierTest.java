@@ -32,6 +32,7 @@ import org.apache.spark.ml.tuning.CrossValidatorModel;
 import org.apache.spark.ml.tuning.ParamGridBuilder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -248,7 +249,9 @@ class MlpClassifierTest {
 
     @Test
     void scoringInBlocksGivesSparksRowAtATimeOutputForEveryColumnSettingWithAndWithoutThresholds() {
-        Dataset<Row> data = blobs(300, 14).withColumn("id", functions.monotonically_increasing_id());
+        // an input column with metadata, which both routes must keep as Spark's transform does
+        Dataset<Row> data = blobs(300, 14).withColumn("id", functions.monotonically_increasing_id())
+                .withMetadata("id", new org.apache.spark.sql.types.MetadataBuilder().putString("origin", "test").build());
         MlpClassificationModel fitted = small().fit(data);
         String[][] settings = {{"rawPrediction", "probability", "prediction"}, {"", "probability", "prediction"},
                 {"rawPrediction", "", "prediction"}, {"", "", "prediction"}, {"rawPrediction", "probability", ""},
@@ -276,6 +279,35 @@ class MlpClassifierTest {
     }
 
     @Test
+    void transformRunsNoJobUntilAnActionEvenWhereTheInputsPlanHasAShuffleAndScoresSparseRowsAsDense() {
+        SparkSession spark = SparkTestSession.get();
+        Dataset<Row> data = blobs(200, 17);
+        MlpClassificationModel model = small().setEpochs(1).fit(data);
+        // a shuffle in the input's plan: adaptive execution would run it as the plan becomes an RDD
+        Dataset<Row> shuffled = data.repartition(3, functions.col("label"));
+        String group = "transform-laziness-" + System.nanoTime();
+        spark.sparkContext().setJobGroup(group, "transform laziness", false);
+        try {
+            Dataset<Row> scored = model.transform(shuffled);
+            assertEquals(0, spark.sparkContext().statusTracker().getJobIdsForGroup(group).length,
+                    "transform ran a job before any action");
+            // a shuffle's rows may come in another order each time it runs
+            java.util.Comparator<Row> order = java.util.Comparator.comparing(Row::toString);
+            assertSameRows(model.transformRowByRow(shuffled).collectAsList().stream().sorted(order).toList(),
+                    scored.collectAsList().stream().sorted(order).toList(), "shuffled input");
+            assertTrue(spark.sparkContext().statusTracker().getJobIdsForGroup(group).length > 0);
+        } finally {
+            spark.sparkContext().clearJobGroup();
+        }
+        // the same rows with sparse features
+        Dataset<Row> sparse = data.map((org.apache.spark.api.java.function.MapFunction<Row, Row>) r -> RowFactory.create(
+                r.getDouble(0), ((Vector) r.get(1)).toSparse()), org.apache.spark.sql.Encoders.row(data.schema()));
+        assertTrue(sparse.collectAsList().stream().allMatch(r -> r.get(1) instanceof org.apache.spark.ml.linalg.SparseVector));
+        assertSameRows(model.transformRowByRow(sparse).collectAsList(), model.transform(sparse).collectAsList(),
+                "sparse features");
+    }
+
+    @Test
     void transformShipsTheWeightsOnceAsABroadcastNotInEveryTasksClosure() throws Exception {
         Dataset<Row> data = blobs(200, 15);
         // 6-400-3: 4,003 weights, 16 KB of floats, against a few KB of network, scaling and Params
@@ -294,7 +326,7 @@ class MlpClassifierTest {
         // layers of their own, so that no other test's transform shares this pool
         MlpClassificationModel model = small().setLayers(6, 11, 3).setEpochs(1).fit(data);
         int blockRows = 9;
-        WorkspacePool pool = MlpClassificationModel.scoringWorkspaces(model.mlpModel().network(), blockRows);
+        WorkspacePool pool = BlockScoring.scoringWorkspaces(model.mlpModel().network(), blockRows);
         assertEquals(0, pool.idleCount(), "nothing scored yet");
         model.transform(data, blockRows).collectAsList();
         // six tasks on local[2]: at most two run at once, so at most two workspaces were made, and all are back
