@@ -13,7 +13,8 @@ SPARKMLP_CLUSTER_DIR="${SPARKMLP_CLUSTER_DIR:-$SPARKMLP_HOME/work/cluster}"
 
 # Spark's module options for Java 17 (as Spark's own launcher adds them), plus the Vector API
 # that netlib's pure-Java BLAS fallback uses: conf/spark-defaults.conf's spark.driver.extraJavaOptions.
-SPARKMLP_JAVA_OPTIONS=$(sed -n 's/^spark\.driver\.extraJavaOptions[[:space:]]*//p' "$SPARKMLP_HOME/conf/spark-defaults.conf")
+# (a properties file: the key ends at whitespace, '=' or ':'; ScriptArgumentsTest keeps the line whole)
+SPARKMLP_JAVA_OPTIONS=$(sed -n 's/^spark\.driver\.extraJavaOptions[[:space:]=:]*//p' "$SPARKMLP_HOME/conf/spark-defaults.conf")
 
 # Spark runs one task per core; BLAS threads on top of that would fight over the cores. The bundled
 # OpenBLAS sets one thread itself; a system OpenBLAS needs both (the OpenMP build reads only OMP_).
@@ -23,12 +24,12 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # and train for a loopback master) set it to 127.0.0.1 themselves, whatever the caller's value,
 # with SPARKMLP_LOOPBACK=1 so that bin/spark-class re-sets it after sourcing spark-env.sh.
 
-# sparkmlp_loopback_master URL: the master runs on this machine (local[...], 127.0.0.1, localhost)
 # A script's --help: its opening comment, from line 2 to the first line that is not a comment.
 sparkmlp_header_help() {
     awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
 }
 
+# sparkmlp_loopback_master URL: the master runs on this machine (local[...], 127.0.0.1, localhost)
 sparkmlp_loopback_master() {
     case $1 in
         local|local\[*|local-cluster\[*|spark://127.0.0.1:*|spark://localhost:*) return 0 ;;
@@ -70,7 +71,8 @@ sparkmlp_build_if_needed() {
     stale=""
     if [ ! -f "$SPARKMLP_JAR" ] || [ ! -f "$SPARKMLP_CLASSPATH_FILE" ]; then
         stale="missing"
-    elif [ -n "$(find "$SPARKMLP_HOME/src/main" "$SPARKMLP_HOME/pom.xml" -newer "$SPARKMLP_JAR" -type f 2>/dev/null | head -n 1)" ]; then
+    # conf/: the jar carries the presets
+    elif [ -n "$(find "$SPARKMLP_HOME/src/main" "$SPARKMLP_HOME/conf" "$SPARKMLP_HOME/pom.xml" -newer "$SPARKMLP_JAR" -type f 2>/dev/null | head -n 1)" ]; then
         stale="older than the sources"
     fi
     if [ -n "$stale" ]; then

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What submit/train and submit/submit hand to spark-submit: a stand-in spark-submit under
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("unit")
 class ScriptArgumentsTest {
 
-    @TempDir
-    Path sparkHome;
+    /** Under target/, not the temporary folder, which may be mounted noexec. */
+    private final Path sparkHome = Path.of("target/script-arguments-spark").toAbsolutePath();
 
     @BeforeEach
     void standInSparkSubmit() throws IOException {
@@ -43,7 +42,10 @@ class ScriptArgumentsTest {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(Map.of("SPARK_HOME", sparkHome.toString(), "SPARKMLP_MVN", "true"));
-        builder.environment().remove("SPARKMLP_DRIVER_MEMORY");
+        // what the caller's environment may set, and these scripts read
+        for (String name : List.of("SPARKMLP_DRIVER_MEMORY", "SPARKMLP_EXECUTOR_MEMORY", "SPARKMLP_MAIN")) {
+            builder.environment().remove(name);
+        }
         Process process = builder.start();
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -63,6 +65,8 @@ class ScriptArgumentsTest {
         String preset = Path.of("conf/fashion-mnist.properties").toAbsolutePath().toString();
         assertEquals(preset, valueOf(submitted("train"), "--preset"));
         assertEquals(preset, valueOf(submitted("train", "--format=idx", "--epochs", "1"), "--preset"));
+        // the application reads the format in any case, and so do the scripts
+        assertEquals(preset, valueOf(submitted("train", "--format", "IDX"), "--preset"));
         List<String> table = submitted("train", "--format", "csv", "--train", "a.csv", "--test", "b.csv");
         assertFalse(table.contains("--preset"), table.toString());
         assertEquals("csv", valueOf(table, "--format"));
@@ -84,6 +88,7 @@ class ScriptArgumentsTest {
         List<String> cluster = submitted("submit", "--deploy-mode", "cluster");
         assertEquals("cluster", valueOf(cluster, "--deploy-mode"));
         assertEquals("fashion-mnist", valueOf(cluster, "--preset"));
+        assertEquals("fashion-mnist", valueOf(submitted("submit", "--conf", "spark.submit.deployMode=cluster"), "--preset"));
         List<String> table = submitted("submit", "--deploy-mode=cluster", "--format", "parquet", "--train", "t");
         assertEquals("cluster", valueOf(table, "--deploy-mode"));
         assertFalse(table.contains("--preset"), table.toString());
@@ -91,9 +96,11 @@ class ScriptArgumentsTest {
 
     @Test
     void everyDriverGetsConfsModuleOptionsWhichAreThePomsTestOptionsToo() throws Exception {
-        String conf = Files.readString(Path.of("conf/spark-defaults.conf")).lines()
-                .filter(l -> l.startsWith("spark.driver.extraJavaOptions")).findFirst().orElseThrow()
-                .substring("spark.driver.extraJavaOptions".length()).trim();
+        String line = Files.readString(Path.of("conf/spark-defaults.conf")).lines()
+                .filter(l -> l.startsWith("spark.driver.extraJavaOptions")).findFirst().orElseThrow();
+        // submit/common.sh reads the one line: a continued one would be cut short
+        assertFalse(line.endsWith("\\"), line);
+        String conf = line.substring("spark.driver.extraJavaOptions".length()).trim();
         java.util.regex.Matcher pom = java.util.regex.Pattern.compile("<spark.jvm.options>(.*)</spark.jvm.options>")
                 .matcher(Files.readString(Path.of("pom.xml")));
         assertTrue(pom.find(), "pom.xml has no spark.jvm.options");

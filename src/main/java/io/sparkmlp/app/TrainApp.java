@@ -152,15 +152,16 @@ public final class TrainApp {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         TrainingParams params = options.training();
         int requested = options.cluster().partitions();
-        Rows rows = options.source().isIdx()
-                ? readIdxFolder(spark, options, params, requested > 0 ? requested : spark.sparkContext().defaultParallelism())
+        // 0 keeps the data's own partitioning: the IDX reader's is the default parallelism, a table's its files'
+        int idxPartitions = requested > 0 ? requested : spark.sparkContext().defaultParallelism();
+        Rows rows = options.source().isIdx() ? readIdxFolder(spark, options, params, idxPartitions)
                 : readTables(spark, options, params);
         Dataset<Row> train = rows.train();
         Dataset<Row> test = rows.test();
-        // 0 keeps the data's own partitioning: the IDX reader's is the default parallelism, a table's its files'
-        int partitions = requested > 0 ? requested : train.rdd().getNumPartitions();
-        console.printf("sparkmlp: %s on %s, %d partitions, %s%n", params.layout(), spark.sparkContext().master(),
-                partitions, Blas.report().describe());
+        String partitions = requested > 0 || options.source().isIdx() ? idxPartitions + " partitions"
+                : "the table's own partitions";
+        console.printf("sparkmlp: %s on %s, %s, %s%n", params.layout(), spark.sparkContext().master(), partitions,
+                Blas.report().describe());
         console.println("sparkmlp: " + params);
         CheckpointParams checkpoints = options.checkpoint();
         if (checkpoints.dir() != null || checkpoints.resumeFrom() != null) {
@@ -190,7 +191,7 @@ public final class TrainApp {
 
         String out = options.out();
         saveModel(spark, result.model(), new Path(out, "model").toString());
-        writeSummary(spark, options, partitions, result, detailed, new Path(out, "summary.json"), hadoop);
+        writeSummary(spark, options, result, detailed, new Path(out, "summary.json"), hadoop);
         console.println("sparkmlp: model, summary.json and " + HISTORY + " written to " + out);
         if (options.report()) {
             writeReport(options, rows, result, detailed, hadoop);
@@ -381,7 +382,7 @@ public final class TrainApp {
                 .load(images);
     }
 
-    private static void writeSummary(SparkSession spark, TrainOptions options, int partitions, TrainingResult result,
+    private static void writeSummary(SparkSession spark, TrainOptions options, TrainingResult result,
                                      DetailedEvaluation detailed, Path file, Configuration hadoop) {
         Evaluation test = detailed.summary();
         ObjectMapper json = new ObjectMapper();
@@ -397,7 +398,7 @@ public final class TrainApp {
         summary.put("train_rows", result.trainRows());
         summary.put("validation_rows", result.validationRows());
         summary.put("master", spark.sparkContext().master());
-        summary.put("partitions", partitions);
+        summary.put("partitions", result.partitions());
         Blas.Report blas = Blas.report();
         summary.put("blas", blas.used().id() + " " + blas.version() + " " + blas.coreType() + " " + blas.implementation());
         summary.set("hyper_parameters", HyperParameterJson.of(options.training()));

@@ -23,7 +23,6 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -186,13 +185,17 @@ public final class MlpClassificationModel
             LOG.warn("{}: MlpClassificationModel.transform() does nothing because no output columns were set.", uid());
             return dataset.toDF();
         }
-        Dataset<Row> scored = dataset.toDF().mapPartitions(blockScorer(dataset, blockRows), Encoders.row(output));
-        // the row encoder keeps names, types and nullability but drops column metadata (ML attributes, the input
-        // columns' too): put it back, as Spark's transform keeps it
-        org.apache.spark.sql.Column[] columns = new org.apache.spark.sql.Column[output.size()];
-        for (int i = 0; i < columns.length; i++) {
-            StructField field = output.fields()[i];
-            columns[i] = functions.col("`" + field.name().replace("`", "``") + "`").as(field.name(), field.metadata());
+        // the encoder's columns by position (_0, _1, ...): the input may hold two columns of one name (after a join)
+        StructField[] fields = output.fields();
+        StructType positional = new StructType();
+        for (int i = 0; i < fields.length; i++) {
+            positional = positional.add("_" + i, fields[i].dataType(), fields[i].nullable());
+        }
+        Dataset<Row> scored = dataset.toDF().mapPartitions(blockScorer(dataset, blockRows), Encoders.row(positional));
+        // then their names and metadata (ML attributes, the input columns' too), which the encoder does not keep
+        org.apache.spark.sql.Column[] columns = new org.apache.spark.sql.Column[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            columns[i] = scored.col("_" + i).as(fields[i].name(), fields[i].metadata());
         }
         return scored.select(columns);
     }

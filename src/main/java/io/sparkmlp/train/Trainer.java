@@ -373,7 +373,8 @@ public final class Trainer {
         MlpModel model = new MlpModel(network, scaling, keepBest ? state.bestWeights() : state.weights());
         List<EpochMetrics> history = List.copyOf(state.history());
         return new TrainingResult(model, history, keepBest ? state.bestEpoch() : history.size(), state.stoppedEarly(),
-                trainData.rows(), validationData == null ? 0 : validationData.rows(), state.samplesSeen(),
+                trainData.rows(), validationData == null ? 0 : validationData.rows(), trainData.numPartitions(),
+                state.samplesSeen(),
                 state.cumulativeTrainSeconds());
     }
 

@@ -5,10 +5,10 @@ import java.util.List;
 
 /**
  * What a training run produced: the model (the best epoch's weights when early stopping is on),
- * the per-epoch history, and the run's size and time.
+ * the per-epoch history, and the run's size, partitions (those it trained on) and time.
  */
 public record TrainingResult(MlpModel model, List<EpochMetrics> history, int bestEpoch, boolean stoppedEarly,
-                             long trainRows, long validationRows, long samplesSeen, double trainSeconds)
+                             long trainRows, long validationRows, int partitions, long samplesSeen, double trainSeconds)
         implements Serializable {
 
     /** Training rows processed per second of step time (evaluation excluded). */

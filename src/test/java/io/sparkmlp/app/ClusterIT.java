@@ -487,6 +487,9 @@ class ClusterIT {
         // not set here, nor inherited from Maven's environment: binding to loopback is the scripts' job
         env.remove("SPARK_LOCAL_IP");
         env.remove("SPARKMLP_LOOPBACK");
+        // the scripts' defaults (a 2 GB driver) fit the workers cluster-up starts; a caller's own might not
+        env.remove("SPARKMLP_DRIVER_MEMORY");
+        env.remove("SPARKMLP_EXECUTOR_MEMORY");
         return builder;
     }
 

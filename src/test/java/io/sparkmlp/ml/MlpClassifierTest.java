@@ -272,6 +272,12 @@ class MlpClassifierTest {
                 }
             }
         }
+        // two input columns of one name, as a join leaves them
+        Dataset<Row> twice = data.select(functions.col("label"), functions.col("features"), functions.col("id"),
+                functions.col("id").as("id"));
+        assertEquals(fitted.transformRowByRow(twice).schema().json(), fitted.transform(twice).schema().json());
+        assertSameRows(fitted.transformRowByRow(twice).collectAsList(), fitted.transform(twice).collectAsList(),
+                "two columns named id");
         MlpClassificationModel none = fitted.copy(new ParamMap()).setRawPredictionCol("").setProbabilityCol("")
                 .setPredictionCol("");
         assertEquals(data.schema(), none.transform(data).schema());

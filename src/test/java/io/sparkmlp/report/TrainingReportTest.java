@@ -141,7 +141,7 @@ class TrainingReportTest {
     private static TrainingResult result(Layout layout, List<EpochMetrics> history) {
         Network network = new Network(layout, Activation.RELU);
         MlpModel model = new MlpModel(network, InputScaling.IDENTITY, network.initialParameters(1, Initialization.parse("he")));
-        return new TrainingResult(model, history, history.size(), false, 1000, 0, 1000L * history.size(),
+        return new TrainingResult(model, history, history.size(), false, 1000, 0, 2, 1000L * history.size(),
                 history.size() * 2.0);
     }
 }
