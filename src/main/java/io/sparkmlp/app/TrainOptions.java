@@ -94,13 +94,15 @@ public final class TrainOptions {
         options.add(new Option("checkpoint-dir", "DIR", "run setting: write training checkpoints into DIR (any Hadoop"
                 + " path)", "none", "checkpointDir"));
         options.add(new Option("checkpoint-every", "N", "run setting: a checkpoint every N steps, counted over the run;"
-                + " 0: only at epoch ends (needs --checkpoint-dir)", String.valueOf(checkpoint.everySteps()),
+                + " 0: only at epoch ends (needs --checkpoint-dir; the Estimator's checkpointInterval says -1 for 0, as"
+                + " Spark's Params do)", String.valueOf(checkpoint.everySteps()),
                 "checkpointInterval"));
         options.add(new Option("checkpoint-epoch-end", "BOOL", "run setting: a checkpoint at every epoch's end, after"
                 + " its validation (needs --checkpoint-dir)", String.valueOf(checkpoint.atEpochEnd()),
                 "checkpointAtEpochEnd"));
         options.add(new Option("checkpoint-keep", "K", "run setting: keep the newest K checkpoints, delete older ones"
-                + " (>= 1; needs --checkpoint-dir)", String.valueOf(checkpoint.keep()), "checkpointKeep"));
+                + " (this run's latest writes count as the newest, then the folder's others by position; >= 1; needs"
+                + " --checkpoint-dir)", String.valueOf(checkpoint.keep()), "checkpointKeep"));
         options.add(new Option("init-from", "MODEL", "run setting: a warm start from the weights of a saved model"
                 + " (the model folder submit/train writes, OUT/model, or an MlpClassificationModel the Estimator saved);"
                 + " its layers must be --layers; not with --resume;"
@@ -329,11 +331,11 @@ public final class TrainOptions {
     /** Checkpoint and resume settings: run settings, apart from the hyper-parameters. */
     public CheckpointParams checkpoint() {
         CheckpointParams defaults = new CheckpointParams();
-        CheckpointParams c = new CheckpointParams().dir(values.get("checkpoint-dir"))
-                .everySteps(integer("checkpoint-every", defaults.everySteps()))
-                .atEpochEnd(bool("checkpoint-epoch-end", defaults.atEpochEnd()))
-                .keep(integer("checkpoint-keep", defaults.keep()))
-                .resumeFrom(values.get("resume"));
+        CheckpointParams c = new CheckpointParams().dir(values.get("checkpoint-dir"));
+        option("checkpoint-every", () -> c.everySteps(integer("checkpoint-every", defaults.everySteps())));
+        c.atEpochEnd(bool("checkpoint-epoch-end", defaults.atEpochEnd()));
+        option("checkpoint-keep", () -> c.keep(integer("checkpoint-keep", defaults.keep())));
+        c.resumeFrom(values.get("resume"));
         if (c.dir() == null) {
             for (String key : new String[] {"checkpoint-every", "checkpoint-epoch-end", "checkpoint-keep"}) {
                 if (values.containsKey(key)) {

@@ -441,12 +441,28 @@ public final class CheckpointFiles {
 
     /** Deletes all but the newest {@code keep} checkpoints in {@code dir}, and temporary files of interrupted writes. */
     static void prune(String dir, int keep, Configuration conf) {
+        prune(dir, keep, List.of(), conf);
+    }
+
+    /**
+     * As above, where the newest are {@code ownWrites} (this run's, in the order written) after the folder's
+     * other checkpoints (by position): a run that resumed from an earlier position, or started afresh, next
+     * to another run's later checkpoints prunes those first, never its own newest ones.
+     */
+    static void prune(String dir, int keep, List<Path> ownWrites, Configuration conf) {
         Path folder = new Path(dir);
         try {
             FileSystem fs = folder.getFileSystem(conf);
-            List<Path> all = list(dir, conf);
-            for (int i = 0; i < all.size() - keep; i++) {
-                fs.delete(all.get(i), false);
+            List<Path> own = ownWrites.stream().map(p -> fs.makeQualified(p)).toList();
+            List<Path> oldestFirst = new ArrayList<>();
+            for (Path p : list(dir, conf)) {
+                if (!own.contains(fs.makeQualified(p))) {
+                    oldestFirst.add(p);
+                }
+            }
+            oldestFirst.addAll(ownWrites);
+            for (int i = 0; i < oldestFirst.size() - keep; i++) {
+                fs.delete(oldestFirst.get(i), false);
             }
             for (FileStatus status : fs.listStatus(folder)) {
                 String name = status.getPath().getName();

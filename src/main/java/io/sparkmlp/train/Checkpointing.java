@@ -1,5 +1,7 @@
 package io.sparkmlp.train;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -8,8 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes the state as a checkpoint every N steps, at every epoch's end and at a requested stop, as
- * {@link CheckpointParams} say, then deletes all but the newest K. A step's checkpoint that falls on
- * the epoch's last step is left to the epoch's end, a moment later, when that is on.
+ * {@link CheckpointParams} say, then deletes all but the newest K: this run's latest writes, then the
+ * folder's other checkpoints by position. A step's checkpoint that falls on the epoch's last step is
+ * left to the epoch's end, a moment later, when that is on.
  */
 final class Checkpointing implements TrainingListener {
 
@@ -18,6 +21,8 @@ final class Checkpointing implements TrainingListener {
     private final CheckpointParams params;
     private final Configuration conf;
     private Path last;
+    /** This run's checkpoints that are still there, in the order written: the newest, whatever else the folder holds. */
+    private final List<Path> written = new ArrayList<>();
     private long lastEpoch = -1;
     private long lastStep = -1;
 
@@ -60,14 +65,19 @@ final class Checkpointing implements TrainingListener {
                     "the weights became NaN or infinite", last);
         }
         long started = System.nanoTime();
-        Path written = CheckpointFiles.write(state.snapshot(), params.dir(), conf);
-        CheckpointFiles.prune(params.dir(), params.keep(), conf);
-        last = written;
+        Path checkpoint = CheckpointFiles.write(state.snapshot(), params.dir(), conf);
+        written.remove(checkpoint);
+        written.add(checkpoint);
+        CheckpointFiles.prune(params.dir(), params.keep(), written, conf);
+        while (written.size() > params.keep()) {
+            written.remove(0);
+        }
+        last = checkpoint;
         lastEpoch = state.epoch();
         lastStep = state.step();
-        LOG.info("checkpoint at {} written to {} in {} ms", state.position(), written,
+        LOG.info("checkpoint at {} written to {} in {} ms", state.position(), checkpoint,
                 (System.nanoTime() - started) / 1_000_000);
-        return written;
+        return checkpoint;
     }
 
     /** The last checkpoint this run wrote; null before the first. */

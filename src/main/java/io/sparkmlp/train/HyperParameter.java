@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * One hyper-parameter, defined once: its Estimator Param name, its command-line option, the words
@@ -55,7 +56,10 @@ public final class HyperParameter<T> {
             String t = text.trim();
             try {
                 return switch (this) {
-                    case INT_ARRAY -> Arrays.stream(t.split("[,\\-x ]+")).mapToInt(Integer::parseInt).toArray();
+                    // 784,256,10 or 784-256-10 or 784x256x10; a minus sign of its own (784,-256) is no separator
+                    case INT_ARRAY -> Arrays.stream(t.split("[,x ]+"))
+                            .flatMap(s -> s.matches("\\d+(-\\d+)*") ? Arrays.stream(s.split("-")) : Stream.of("not " + s))
+                            .mapToInt(Integer::parseInt).toArray();
                     case DOUBLE_ARRAY -> Arrays.stream(t.split("[, ]+")).mapToDouble(Double::parseDouble).toArray();
                     case INT -> Integer.parseInt(t);
                     case LONG -> Long.parseLong(t);

@@ -383,6 +383,13 @@ public final class Trainer {
         Optimizer optimizer = optimizer(params);
         String resume = checkpoints.resumeFrom();
         if (resume == null) {
+            List<Path> earlier = checkpoints.dir() == null ? List.of() : CheckpointFiles.list(checkpoints.dir(), hadoop);
+            if (!earlier.isEmpty()) {
+                LOG.warn("{} already holds {} checkpoint(s) of an earlier run, the latest {}; this run starts afresh"
+                        + " (--resume, or the Estimator's resumeFrom, continues that one), and keeping {} it prunes"
+                        + " those first", checkpoints.dir(), earlier.size(), earlier.get(earlier.size() - 1).getName(),
+                        checkpoints.keep());
+            }
             return TrainingState.start(params, fingerprint, steps, initialWeights != null ? initialWeights
                     : network.initialParameters(params.seed(), params.initialization()), optimizer);
         }

@@ -92,6 +92,18 @@ class TrainAppTest {
         assertTrue(e.getMessage().contains("-0.1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--epochs"));
         assertTrue(e.getMessage().contains("needs a value"), e.getMessage());
+        // a minus sign of its own is a negative size, not a separator as in 784-256-10
+        e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--layers", "784,-256,10"));
+        assertTrue(e.getMessage().startsWith("--layers needs integers separated by commas, got '784,-256,10'"),
+                e.getMessage());
+        assertArrayEquals(new int[] {784, 256, 10}, TrainOptions.parse("--layers", "784-256-10").training().layout().sizes());
+        assertArrayEquals(new int[] {784, 256, 10}, TrainOptions.parse("--layers", "784x256, 10").training().layout().sizes());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--checkpoint-dir", "c",
+                "--checkpoint-every", "-5"));
+        assertTrue(e.getMessage().startsWith("--checkpoint-every -5: "), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--checkpoint-dir", "c",
+                "--checkpoint-keep", "0"));
+        assertTrue(e.getMessage().startsWith("--checkpoint-keep 0: "), e.getMessage());
         Path preset = dir.resolve("bad.properties");
         Files.writeString(preset, "epochs = 3\nbatchsize = 64\n");
         e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.parse("--preset", preset.toString()));
@@ -225,7 +237,7 @@ class TrainAppTest {
         assertTrue(e.getMessage().contains("--resume without a path"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> TrainOptions.parse("--checkpoint-dir", "ck", "--checkpoint-keep", "0"));
-        assertEquals("checkpoints to keep must be >= 1, got 0", e.getMessage());
+        assertEquals("--checkpoint-keep 0: checkpoints to keep must be >= 1, got 0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> TrainOptions.parse("--checkpoint-dir", "ck", "--checkpoint-every", "-3"));
         assertTrue(e.getMessage().contains("-3"), e.getMessage());

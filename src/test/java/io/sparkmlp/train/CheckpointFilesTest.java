@@ -185,6 +185,33 @@ class CheckpointFilesTest {
         assertTrue(Files.exists(dir.resolve("notes.txt")));
     }
 
+    @Test
+    void aRunNextToAnotherRunsLaterCheckpointsPrunesThoseBeforeItsOwn() throws Exception {
+        // an earlier run got further; this one (started afresh, or resumed from an older file) is behind it
+        for (int epoch : new int[] {5, 6, 7}) {
+            CheckpointFiles.write(sample(epoch, 0, false), dir.toString(), conf);
+        }
+        List<org.apache.hadoop.fs.Path> own = new java.util.ArrayList<>();
+        List<List<String>> left = new java.util.ArrayList<>();
+        for (int[] p : new int[][] {{1, 0}, {1, 5}, {2, 0}, {2, 5}}) {
+            own.add(CheckpointFiles.write(sample(p[0], p[1], false), dir.toString(), conf));
+            CheckpointFiles.prune(dir.toString(), 3, own, conf);
+            left.add(names(CheckpointFiles.list(dir.toString(), conf)));
+        }
+        assertEquals(List.of(
+                List.of("checkpoint-000001-00000000.ckpt", "checkpoint-000006-00000000.ckpt", "checkpoint-000007-00000000.ckpt"),
+                List.of("checkpoint-000001-00000000.ckpt", "checkpoint-000001-00000005.ckpt", "checkpoint-000007-00000000.ckpt"),
+                List.of("checkpoint-000001-00000000.ckpt", "checkpoint-000001-00000005.ckpt", "checkpoint-000002-00000000.ckpt"),
+                List.of("checkpoint-000001-00000005.ckpt", "checkpoint-000002-00000000.ckpt", "checkpoint-000002-00000005.ckpt")),
+                left);
+        // by position alone, the other run's later files would have outlived this run's newest one
+        CheckpointFiles.write(sample(9, 0, false), dir.toString(), conf);
+        org.apache.hadoop.fs.Path newest = CheckpointFiles.write(sample(3, 0, false), dir.toString(), conf);
+        CheckpointFiles.prune(dir.toString(), 1, conf);
+        assertFalse(Files.exists(dir.resolve(newest.getName())));
+        assertEquals(List.of("checkpoint-000009-00000000.ckpt"), names(CheckpointFiles.list(dir.toString(), conf)));
+    }
+
     private static List<String> names(List<org.apache.hadoop.fs.Path> paths) {
         return paths.stream().map(org.apache.hadoop.fs.Path::getName).toList();
     }
