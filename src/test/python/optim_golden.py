@@ -39,6 +39,11 @@ STEPS = 5
 
 # name, torch class, keyword arguments except lr and weight_decay, learning rate per step, weight decay
 CASES = [
+    ("sgd-momentum", "sgd", dict(momentum=0.9, nesterov=False), [0.01] * STEPS, 0.0),
+    ("sgd-momentum-l2-scheduled-rate", "sgd", dict(momentum=0.9, nesterov=False), [0.01, 0.02, 0.005, 0.03, 0.01],
+     0.1),
+    ("sgd-nesterov-l2-scheduled-rate", "sgd", dict(momentum=0.5, nesterov=True), [0.01, 0.02, 0.005, 0.03, 0.01],
+     0.05),
     ("adam-defaults", "adam", dict(betas=(0.9, 0.999), eps=1e-8), [0.01] * STEPS, 0.0),
     ("adam-l2-large-eps", "adam", dict(betas=(0.8, 0.99), eps=1e-3), [0.01] * STEPS, 0.1),
     ("adam-l2-scheduled-rate", "adam", dict(betas=(0.9, 0.999), eps=1e-8), [0.01, 0.02, 0.005, 0.03, 0.01], 0.05),
@@ -62,6 +67,7 @@ CLIPPING = [
 
 # torch's state names -> sparkmlp's (OptimizerState vectors; Adam's "step" is a scalar)
 STATE_NAMES = {
+    "sgd": {"momentum_buffer": "momentumBuffer"},
     "adam": {"exp_avg": "firstMoment", "exp_avg_sq": "secondMoment"},
     "adamw": {"exp_avg": "firstMoment", "exp_avg_sq": "secondMoment"},
     "rmsprop": {"square_avg": "squareAverage", "momentum_buffer": "momentumBuffer"},
@@ -104,6 +110,8 @@ def fixed_gradients(params):
 
 def make_optimizer(kind, weights, biases, kwargs, lr, weight_decay):
     groups = [dict(params=weights, weight_decay=weight_decay), dict(params=biases, weight_decay=0.0)]
+    if kind == "sgd":
+        return torch.optim.SGD(groups, lr=lr, dampening=0.0, foreach=False, **kwargs)
     if kind == "adam":
         return torch.optim.Adam(groups, lr=lr, foreach=False, **kwargs)
     if kind == "adamw":
@@ -136,7 +144,8 @@ def run_case(name, kind, kwargs, rates, weight_decay, start, gradients):
     settings = dict(kwargs)
     if "betas" in settings:
         settings["beta1"], settings["beta2"] = settings.pop("betas")
-    settings["epsilon"] = settings.pop("eps")
+    if "eps" in settings:
+        settings["epsilon"] = settings.pop("eps")
     settings["weightDecay"] = weight_decay
     return dict(name=name, optimizer=kind, settings=settings, learningRates=rates, steps=steps)
 

@@ -7,7 +7,7 @@ package io.sparkmlp.optim;
  * {@link #restoreState} what was exported. After a restore the next step is bit for bit the step
  * the exporting optimizer would have taken.
  *
- * <p>State is named: vectors with the parameters' layout (SGD's velocity; Adam's first and second
+ * <p>State is named: vectors with the parameters' layout (SGD's momentum buffer; Adam's first and second
  * moments) and scalars (Adam's step count), so that optimizers with several state vectors fit the
  * same checkpoint format.
  */

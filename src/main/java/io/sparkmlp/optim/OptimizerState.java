@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * What an {@link Optimizer} needs to continue: its name, named scalars (e.g. a step count) and
- * named vectors with the parameters' layout (e.g. a velocity). Insertion order is kept, so a
+ * named vectors with the parameters' layout (e.g. a momentum buffer). Insertion order is kept, so a
  * checkpoint writes the vectors in the optimizer's own order.
  */
 public record OptimizerState(String optimizer, Map<String, Double> scalars, Map<String, float[]> vectors) {

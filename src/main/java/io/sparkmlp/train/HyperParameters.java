@@ -72,9 +72,8 @@ public final class HyperParameters {
                     + " 0: no scaling (>= 0)", Check.of(">= 0 (0: no scaling)", v -> v >= 0));
 
     public static final HyperParameter<String> OPTIMIZER = HyperParameter.of("optimizer", Kind.STRING, "sgd",
-            "update rule: sgd (momentum, optionally Nesterov; the velocity holds steps, so it is torch.optim.SGD"
-                    + " at a constant rate), adam, adamw (decoupled weight decay) or rmsprop, these three as"
-                    + " torch.optim's", Check.oneOf("sgd", "adam", "adamw", "rmsprop"));
+            "update rule: sgd (momentum, optionally Nesterov), adam, adamw (decoupled weight decay) or rmsprop,"
+                    + " each as torch.optim's", Check.oneOf("sgd", "adam", "adamw", "rmsprop"));
 
     public static final HyperParameter<Double> MOMENTUM = HyperParameter.of("momentum", Kind.DOUBLE, 0.9,
             "momentum, in [0, 1); read by sgd and by rmsprop (torch's RMSprop momentum buffer: set 0 for torch's"

@@ -24,12 +24,12 @@ class MomentumSgdTest {
         float[] w = {1f, 2f, 3f, 4f};
         float[] g = {0.5f, -1f, 2f, 0f};
         sgd.step(w, g, 0.1);
-        // v = -0.1 g; w += v
+        // b = g; w -= 0.1 b
         assertEquals(0.95f, w[0], 1e-6);
         assertEquals(2.1f, w[1], 1e-6);
         assertEquals(2.8f, w[2], 1e-6);
         sgd.step(w, g, 0.1);
-        // v = 0.9 * (-0.05) - 0.05 = -0.095
+        // b = 0.9 * 0.5 + 0.5 = 0.95; w -= 0.1 * 0.95
         assertEquals(0.95f - 0.095f, w[0], 1e-6);
     }
 
@@ -39,10 +39,10 @@ class MomentumSgdTest {
         float[] w = {1f, 0f, 0f, 0f};
         float[] g = {1f, 0f, 0f, 0f};
         sgd.step(w, g, 0.1);
-        // v = -0.1; w += 0.5 * -0.1 - 0.1 = -0.15
+        // b = 1; w -= 0.1 * (1 + 0.5 * 1) = 0.15
         assertEquals(0.85f, w[0], 1e-6);
         sgd.step(w, g, 0.1);
-        // v = 0.5 * -0.1 - 0.1 = -0.15; w += 0.5 * -0.15 - 0.1 = -0.175
+        // b = 0.5 + 1 = 1.5; w -= 0.1 * (1 + 0.5 * 1.5) = 0.175
         assertEquals(0.675f, w[0], 1e-6);
     }
 
@@ -55,6 +55,26 @@ class MomentumSgdTest {
         assertEquals(-1.9f, w[1], 1e-6);
         assertEquals(2f, w[2]);
         assertEquals(-2f, w[3]);
+    }
+
+    @Test
+    void theBufferHoldsGradientsSoEachStepsRateAppliesToIt() {
+        MomentumSgd sgd = new MomentumSgd(layout, 0.5, false, 0.0);
+        float[] w = {1f, 0f, 0f, 0f};
+        float[] g = {1f, 0f, 0f, 0f};
+        sgd.step(w, g, 0.1);
+        sgd.step(w, g, 0.4);
+        // b = 1, w = 1 - 0.1; b = 0.5 + 1 = 1.5, w -= 0.4 * 1.5 (torch.optim.SGD); the velocity form would take 0.45
+        assertEquals(1f - 0.1f - 0.6f, w[0], 1e-6);
+        assertEquals(1.5f, sgd.exportState().vectors().get("momentumBuffer")[0], 1e-6);
+    }
+
+    @Test
+    void aCheckpointOfTheEarlierVelocityFormIsRefusedWithTheReason() {
+        MomentumSgd sgd = new MomentumSgd(layout, 0.9, false, 0.0);
+        OptimizerState old = new OptimizerState(MomentumSgd.NAME, Map.of(), Map.of("velocity", new float[4]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sgd.restoreState(old));
+        assertTrue(e.getMessage().contains("velocity") && e.getMessage().contains("torch.optim.SGD"), e.getMessage());
     }
 
     @Test
@@ -113,14 +133,14 @@ class MomentumSgdTest {
                 if (step == 4) {
                     OptimizerState saved = uninterrupted.exportState();
                     assertEquals(MomentumSgd.NAME, saved.optimizer());
-                    assertEquals(java.util.List.of("velocity"), java.util.List.copyOf(saved.vectors().keySet()));
+                    assertEquals(java.util.List.of("momentumBuffer"), java.util.List.copyOf(saved.vectors().keySet()));
                     resumed = new MomentumSgd(net, 0.9, nesterov, 1e-3);
                     resumed.restoreState(saved);
                     resumedWeights = w.clone();
                     // the export is a copy: later steps do not change it
-                    float before = saved.vectors().get("velocity")[0];
+                    float before = saved.vectors().get("momentumBuffer")[0];
                     uninterrupted.step(w, gradients[step], 0.05);
-                    assertEquals(before, saved.vectors().get("velocity")[0]);
+                    assertEquals(before, saved.vectors().get("momentumBuffer")[0]);
                     resumed.step(resumedWeights, gradients[step], 0.05);
                     continue;
                 }
@@ -130,10 +150,10 @@ class MomentumSgdTest {
                 }
             }
             assertArrayEquals(w, resumedWeights, "Nesterov " + nesterov);
-            assertArrayEquals(uninterrupted.exportState().vectors().get("velocity"),
-                    resumed.exportState().vectors().get("velocity"));
-            assertNotSame(uninterrupted.exportState().vectors().get("velocity"),
-                    uninterrupted.exportState().vectors().get("velocity"));
+            assertArrayEquals(uninterrupted.exportState().vectors().get("momentumBuffer"),
+                    resumed.exportState().vectors().get("momentumBuffer"));
+            assertNotSame(uninterrupted.exportState().vectors().get("momentumBuffer"),
+                    uninterrupted.exportState().vectors().get("momentumBuffer"));
         }
     }
 
@@ -144,10 +164,10 @@ class MomentumSgdTest {
                 new OptimizerState("adam", Map.of("t", 3.0), Map.of("m", new float[4], "v", new float[4]))));
         assertTrue(e.getMessage().contains("adam") && e.getMessage().contains("momentum-sgd"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> sgd.restoreState(
-                new OptimizerState(MomentumSgd.NAME, Map.of(), Map.of("velocity", new float[5]))));
+                new OptimizerState(MomentumSgd.NAME, Map.of(), Map.of("momentumBuffer", new float[5]))));
         assertTrue(e.getMessage().contains("5 values") && e.getMessage().contains("4 parameters"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> sgd.restoreState(
                 new OptimizerState(MomentumSgd.NAME, Map.of(), Map.of("speed", new float[4]))));
-        assertTrue(e.getMessage().contains("[speed]") && e.getMessage().contains("[velocity]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[speed]") && e.getMessage().contains("[momentumBuffer]"), e.getMessage());
     }
 }

@@ -58,11 +58,15 @@ class OptimizerGoldenTest {
             JsonNode settings = c.get("settings");
             String kind = c.get("optimizer").asText();
             covered.add(kind + (settings.get("weightDecay").asDouble() > 0 ? " with decay" : " without decay"));
+            if (kind.equals("sgd")) {
+                covered.add(kind + (settings.get("nesterov").asBoolean() ? " nesterov" : " classical"));
+            }
             if (kind.equals("rmsprop")) {
                 covered.add(kind + (settings.get("momentum").asDouble() > 0 ? " with momentum" : " without momentum"));
             }
         }
-        assertEquals(Set.of("adam with decay", "adam without decay", "adamw with decay", "adamw without decay",
+        assertEquals(Set.of("sgd with decay", "sgd without decay", "sgd classical", "sgd nesterov",
+                "adam with decay", "adam without decay", "adamw with decay", "adamw without decay",
                 "rmsprop with decay", "rmsprop without decay", "rmsprop with momentum", "rmsprop without momentum"),
                 covered);
     }
@@ -104,6 +108,7 @@ class OptimizerGoldenTest {
         JsonNode s = c.get("settings");
         double decay = s.get("weightDecay").asDouble();
         return switch (c.get("optimizer").asText()) {
+            case "sgd" -> new MomentumSgd(layout, s.get("momentum").asDouble(), s.get("nesterov").asBoolean(), decay);
             case "adam" -> new Adam(layout, s.get("beta1").asDouble(), s.get("beta2").asDouble(),
                     s.get("epsilon").asDouble(), decay);
             case "adamw" -> new AdamW(layout, s.get("beta1").asDouble(), s.get("beta2").asDouble(),

@@ -56,11 +56,11 @@ public final class CheckpointCost {
             Arrays.sort(steady);
             System.out.printf(Locale.ROOT, "checkpoint of %s (%d parameters, %s): %d bytes; write %.1f ms median,"
                             + " %.1f ms p90, %.1f ms first (of %d, local file system, %s)%n", params.layout(),
-                    params.layout().numParameters(), patience > 0 ? "with best weights" : "weights and velocity",
+                    params.layout().numParameters(), patience > 0 ? "with best weights" : "weights and momentum buffer",
                     bytes, steady[steady.length / 2] / 1e6, steady[steady.length * 9 / 10] / 1e6, nanos[0] / 1e6, rounds,
                     folder);
             java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
-            row.put("contents", patience > 0 ? "weights, velocity and best weights" : "weights and velocity");
+            row.put("contents", patience > 0 ? "weights, momentum buffer and best weights" : "weights and momentum buffer");
             row.put("bytes", bytes);
             row.put("median_ms", steady[steady.length / 2] / 1e6);
             row.put("p90_ms", steady[steady.length * 9 / 10] / 1e6);

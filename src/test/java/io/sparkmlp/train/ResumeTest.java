@@ -277,7 +277,7 @@ class ResumeTest {
             for (float w : weights) {
                 assertEquals(0.5f, w);
             }
-            for (float v : optimizer.exportState().vectors().get("velocity")) {
+            for (float v : optimizer.exportState().vectors().get("momentumBuffer")) {
                 assertEquals(0f, v);
             }
         }
