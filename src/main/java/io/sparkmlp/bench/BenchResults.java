@@ -509,8 +509,9 @@ public final class BenchResults {
             String script = String.valueOf(torch.get("script")).replaceFirst("^.*/(bench/torch/[^/]+)$", "$1");
             md.append("\nPyTorch ran `").append(script).append(' ').append(torch.get("args")).append("`")
                     .append(torch.get("blas") instanceof List<?> blas && !blas.isEmpty() ? ", its products on " + blas : "")
-                    .append(".\n");
-            md.append(referenceBlasWarning(torch));
+                    .append(".");
+            // on a line of its own, before the block's closing marker
+            md.append(referenceBlasWarning(torch)).append('\n');
         }
     }
 
