@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Golden values for sparkmlp's optimizers (Adam, AdamW, RmsProp), from PyTorch's torch.optim, and for
-its gradient clipping, from torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
+"""Golden values for sparkmlp's optimizers (SGD with momentum, Adam, AdamW, RmsProp), from PyTorch's
+torch.optim, and for its gradient clipping, from torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
 
 The problem: a 3-2-2 network's parameters (two nn.Linear layers, seeded init), five steps with fixed
-seeded gradients, each optimizer in a few settings (with and without weight decay; one case with a
-learning rate that changes every step). After every step the script records the parameters and the
-optimizer's state, flattened onto sparkmlp's Layout (io/sparkmlp/nn/Layout.java): per layer, the
+seeded gradients, each optimizer in a few settings (with and without weight decay; cases with a
+learning rate that changes every step; SGD classical and Nesterov). After every step the script
+records the parameters and the optimizer's state, flattened onto sparkmlp's Layout (io/sparkmlp/nn/Layout.java): per layer, the
 weights as a column-major out x in matrix (torch's row-major (out, in) weight, transposed, then
 flattened), then the bias. OptimizerGoldenTest replays the same gradients through the Java
 optimizers and compares.
