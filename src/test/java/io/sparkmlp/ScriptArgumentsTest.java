@@ -62,7 +62,7 @@ class ScriptArgumentsTest {
 
     @Test
     void submitTrainGivesIdxRunsTheFashionPresetAndTablesNone() throws Exception {
-        String preset = Path.of("conf/fashion-mnist.properties").toAbsolutePath().toString();
+        String preset = "fashion-mnist";
         assertEquals(preset, valueOf(submitted("train"), "--preset"));
         assertEquals(preset, valueOf(submitted("train", "--format=idx", "--epochs", "1"), "--preset"));
         // the application reads the format in any case, and so do the scripts
@@ -82,9 +82,9 @@ class ScriptArgumentsTest {
     }
 
     @Test
-    void clusterDeployModeReadsTheDefaultPresetFromTheJarByName() throws Exception {
+    void everyDeployModeReadsTheDefaultPresetFromTheJarByName() throws Exception {
         List<String> client = submitted("submit");
-        assertEquals(Path.of("conf/fashion-mnist.properties").toAbsolutePath().toString(), valueOf(client, "--preset"));
+        assertEquals("fashion-mnist", valueOf(client, "--preset"));
         List<String> cluster = submitted("submit", "--deploy-mode", "cluster");
         assertEquals("cluster", valueOf(cluster, "--deploy-mode"));
         assertEquals("fashion-mnist", valueOf(cluster, "--preset"));

@@ -51,14 +51,21 @@ public final class HyperParameter<T> {
             return expected;
         }
 
+        /** {@code 784-256-10} as its sizes; a sign of its own ({@code -256}) is not a separator. */
+        private static Stream<String> dashedSizes(String part) {
+            if (!part.matches("\\d+(-\\d+)*")) {
+                throw new NumberFormatException(part);
+            }
+            return Arrays.stream(part.split("-"));
+        }
+
         /** Reads a value from text (a command line, a preset); null when the text is not one. */
         Object parse(String text) {
             String t = text.trim();
             try {
                 return switch (this) {
                     // 784,256,10 or 784-256-10 or 784x256x10; a minus sign of its own (784,-256) is no separator
-                    case INT_ARRAY -> Arrays.stream(t.split("[,x ]+"))
-                            .flatMap(s -> s.matches("\\d+(-\\d+)*") ? Arrays.stream(s.split("-")) : Stream.of("not " + s))
+                    case INT_ARRAY -> Arrays.stream(t.split("[,x ]+")).flatMap(Kind::dashedSizes)
                             .mapToInt(Integer::parseInt).toArray();
                     case DOUBLE_ARRAY -> Arrays.stream(t.split("[, ]+")).mapToDouble(Double::parseDouble).toArray();
                     case INT -> Integer.parseInt(t);
